@@ -1,0 +1,18 @@
+// Event time at day granularity: every rule of the models is in whole UTC days.
+
+export const DAY_MS = 86_400_000;
+
+/** The UTC day number (days since 1970-01-01) of an epoch-millisecond time. */
+export function dayOf(epochMs: number): number {
+  return Math.floor(epochMs / DAY_MS);
+}
+
+/** The epoch-millisecond start of a UTC day. */
+export function startOfDay(day: number): number {
+  return day * DAY_MS;
+}
+
+/** `YYYY-MM-DD` of a UTC day number. */
+export function isoDay(day: number): string {
+  return new Date(startOfDay(day)).toISOString().slice(0, 10);
+}
