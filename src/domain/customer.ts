@@ -1,0 +1,109 @@
+// One customer's rolling state: lifetime facts plus day buckets for the rolling
+// window, so an event costs O(buckets in window) whatever the history.
+import { createHash } from 'node:crypto';
+import type { Order } from './order.js';
+
+/** Everything bought and refunded on one UTC day, with the events that did it. */
+export interface DayBucket {
+  day: number;
+  /** Purchases, minor units. */
+  purchases: number;
+  /** Refunds, minor units. */
+  refunds: number;
+  /** Whether the day has a purchase: one transaction for F. */
+  purchased: boolean;
+  /** Short hashes of the events applied to this day: the deduplication set, kept as long as the day. */
+  eventKeys: string[];
+}
+
+export interface CustomerState {
+  signedUp: boolean;
+  lifetimeTransactions: number;
+  firstPurchaseDay: number | null;
+  lastPurchaseDay: number | null;
+  lifetimePurchases: number;
+  lifetimeRefunds: number;
+  /** Ascending by day; only days still in the window (and the trend windows) are kept. */
+  buckets: DayBucket[];
+}
+
+export function emptyCustomer(): CustomerState {
+  return {
+    signedUp: false,
+    lifetimeTransactions: 0,
+    firstPurchaseDay: null,
+    lastPurchaseDay: null,
+    lifetimePurchases: 0,
+    lifetimeRefunds: 0,
+    buckets: [],
+  };
+}
+
+/**
+ * A 60-bit digest of an event id: what the state keeps for deduplication.
+ * Storing digests instead of ids bounds memory; a collision needs ~10^9 events
+ * of one customer on one day.
+ */
+export function eventKey(eventId: string): string {
+  return createHash('sha1').update(eventId).digest('base64url').slice(0, 10);
+}
+
+export type ApplyOutcome = 'APPLIED' | 'DUPLICATE';
+
+/**
+ * Applies one order at its event day. Mutates and returns `state`. SIGNUP needs
+ * no dedupe: it only sets a flag. Orders older than every kept bucket are the
+ * caller's to reject (late events); here they are applied to a new bucket.
+ */
+export function applyOrder(state: CustomerState, order: Order, day: number): ApplyOutcome {
+  if (order.kind === 'SIGNUP') {
+    state.signedUp = true;
+    return 'APPLIED';
+  }
+  const key = eventKey(order.eventId);
+  const bucket = bucketFor(state, day);
+  if (bucket.eventKeys.includes(key)) return 'DUPLICATE';
+  bucket.eventKeys.push(key);
+  if (order.kind === 'REFUND') {
+    bucket.refunds += order.amountMinor;
+    state.lifetimeRefunds += order.amountMinor;
+    return 'APPLIED';
+  }
+  bucket.purchases += order.amountMinor;
+  state.lifetimePurchases += order.amountMinor;
+  if (!bucket.purchased) {
+    bucket.purchased = true;
+    state.lifetimeTransactions += 1;
+    if (state.firstPurchaseDay === null || day < state.firstPurchaseDay) state.firstPurchaseDay = day;
+    if (state.lastPurchaseDay === null || day > state.lastPurchaseDay) state.lastPurchaseDay = day;
+  }
+  return 'APPLIED';
+}
+
+function bucketFor(state: CustomerState, day: number): DayBucket {
+  const { buckets } = state;
+  // Orders arrive nearly in time order: search from the newest end.
+  let i = buckets.length;
+  while (i > 0 && (buckets[i - 1] as DayBucket).day > day) i--;
+  const before = buckets[i - 1];
+  if (before && before.day === day) return before;
+  const bucket: DayBucket = { day, purchases: 0, refunds: 0, purchased: false, eventKeys: [] };
+  buckets.splice(i, 0, bucket);
+  return bucket;
+}
+
+/**
+ * Drops the buckets no rule needs as of `today`: days out of both the window and
+ * the trend windows. Returns whether anything was dropped.
+ */
+export function dropExpiredBuckets(state: CustomerState, today: number, windowDays: number): boolean {
+  const keepFrom = today - Math.max(windowDays, TREND_SPAN_DAYS) + 1;
+  let n = 0;
+  while (n < state.buckets.length && (state.buckets[n] as DayBucket).day < keepFrom) n++;
+  if (n > 0) state.buckets.splice(0, n);
+  return n > 0;
+}
+
+/** The trend windows: the last 90 days and the 90 before. */
+export const TREND_DAYS = 90;
+export const TREND_SPAN_DAYS = 2 * TREND_DAYS;

@@ -1,0 +1,75 @@
+// The one error type of rfm-stream: a closed set of codes, each either retriable
+// (wait and try again) or not (the input or the set-up is wrong).
+
+export const ERROR_CODES = {
+  /** The configuration or a command-line argument is invalid. */
+  CONFIG: { retriable: false },
+  /** A record value that is not in the Confluent wire format (magic byte 0, schema id). */
+  NOT_AVRO: { retriable: false },
+  /** A record names a schema id the registry does not know. */
+  UNKNOWN_SCHEMA: { retriable: false },
+  /** A record that does not decode, or decodes with missing or malformed fields. */
+  INVALID_EVENT: { retriable: false },
+  /** An empty or overlong customer id. */
+  INVALID_CUSTOMER_ID: { retriable: false },
+  /** An amount in a currency with no configured exchange rate. */
+  UNKNOWN_CURRENCY: { retriable: false },
+  /** A negative amount, or one above the configured maximum. */
+  AMOUNT_OUT_OF_RANGE: { retriable: false },
+  /** An event time further ahead of the wall clock than the configured skew. */
+  FUTURE_TIMESTAMP: { retriable: false },
+  /** An event time before the earliest accepted one (a missing or zeroed time). */
+  PAST_TIMESTAMP: { retriable: false },
+  /** The registry refused a schema (incompatible with the subject's history, or malformed). */
+  SCHEMA_REJECTED: { retriable: false },
+  /** A schema the program needs is not registered (run `rfm topics`). */
+  SCHEMA_NOT_REGISTERED: { retriable: false },
+  /** A topic the program needs does not exist (run `rfm topics`). */
+  TOPIC_MISSING: { retriable: false },
+  /** An input file that cannot be read. */
+  INPUT_FILE: { retriable: false },
+  REDIS_UNAVAILABLE: { retriable: true },
+  KAFKA_UNAVAILABLE: { retriable: true },
+  SCHEMA_REGISTRY_UNAVAILABLE: { retriable: true },
+} as const satisfies Record<string, { retriable: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface RfmErrorOptions {
+  /** Overrides the code's usual retriability, when the caller knows better. */
+  retriable?: boolean;
+  cause?: unknown;
+}
+
+export class RfmError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: RfmErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RfmError';
+    this.code = code;
+    this.retriable = options.retriable ?? ERROR_CODES[code].retriable;
+  }
+}
+
+/** A configuration value is wrong; the message names the variable and how to fix it. */
+export class ConfigError extends RfmError {
+  constructor(message: string, options: Omit<RfmErrorOptions, 'retriable'> = {}) {
+    super('CONFIG', message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Whether trying again later can succeed. Errors from kafkajs carry their own
+ * `retriable` flag; anything else unknown is treated as permanent, so a bug
+ * sends one record to the DLQ instead of stalling its partition forever.
+ */
+export function isRetriable(error: unknown): boolean {
+  if (error instanceof RfmError) return error.retriable;
+  if (typeof error === 'object' && error !== null && 'retriable' in error) {
+    return (error as { retriable: unknown }).retriable === true;
+  }
+  return false;
+}

@@ -1,0 +1,184 @@
+// Drives the partitions of one input topic through event time together: orders
+// are applied partition by partition up to the next thresholds tick; the tick
+// happens once every partition has reached it (or has nothing more to read), so
+// a version is computed from the population exactly as of its day, whatever the
+// order in which partitions were read.
+
+import { thresholdsFrom } from '../domain/population.js';
+import { EMPTY_THRESHOLDS, type Thresholds } from '../domain/thresholds.js';
+import { dayOf } from '../domain/time.js';
+import type { CustomerStore } from '../state/customer-store.js';
+import type { Keys } from '../state/keys.js';
+import { PartitionIndex } from '../state/partition-index.js';
+import { RedisPopulation } from '../state/population.js';
+import type { RedisClient } from '../state/scripts.js';
+import type { ThresholdsStore } from '../state/thresholds-store.js';
+import { type InputOrder, PartitionProcessor, type Publisher } from './partition-processor.js';
+
+/** A record read from a partition: an order, or null for a record that went to the DLQ. */
+export interface QueuedRecord {
+  offset: number;
+  order: InputOrder['order'] | null;
+}
+
+export interface CoordinatorOptions {
+  redis: RedisClient;
+  keys: Keys;
+  customers: CustomerStore;
+  thresholdsStore: ThresholdsStore;
+  topic: string;
+  /** Every partition of the topic: the population spans them all. */
+  partitionCount: number;
+  windowDays: number;
+  cadenceDays: number;
+  publish: Publisher;
+  /** Called once records up to and including `offset` are applied and their outputs sent. */
+  onProcessed?: (partition: number, offset: number) => void | Promise<void>;
+}
+
+interface PartitionSlot {
+  processor: PartitionProcessor;
+  queue: QueuedRecord[];
+  /** Whether everything the broker holds for the partition has been queued. */
+  caughtUp: boolean;
+}
+
+export class Coordinator {
+  private current: Thresholds = EMPTY_THRESHOLDS;
+  private readonly slots = new Map<number, PartitionSlot>();
+  private readonly indexes: PartitionIndex[];
+  private draining: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: CoordinatorOptions) {
+    this.indexes = Array.from(
+      { length: options.partitionCount },
+      (_, p) => new PartitionIndex(options.redis, options.keys, options.topic, p),
+    );
+  }
+
+  get thresholds(): Thresholds {
+    return this.current;
+  }
+
+  /** Takes ownership of partitions: restores their clocks, publishes what a crash left unsent. */
+  assign(partitions: number[]): Promise<void> {
+    // After any drain in progress: a rebalance must not pull partitions from under it.
+    return this.serialise(() => this.assignNow(partitions));
+  }
+
+  private async assignNow(partitions: number[]): Promise<void> {
+    this.slots.clear();
+    this.current = (await this.options.thresholdsStore.current()) ?? EMPTY_THRESHOLDS;
+    for (const partition of partitions) {
+      const index = this.indexes[partition];
+      if (!index) throw new Error(`partition ${partition} is outside the topic's ${this.indexes.length}`);
+      const processor = new PartitionProcessor({
+        redis: this.options.redis,
+        customers: this.options.customers,
+        index,
+        windowDays: this.options.windowDays,
+        publish: this.options.publish,
+      });
+      await processor.restore();
+      await this.finishInterruptedTick(processor);
+      this.slots.set(partition, { processor, queue: [], caughtUp: false });
+    }
+  }
+
+  /** A crash between storing a version and re-evaluating a partition with it: finish the job. */
+  private async finishInterruptedTick(processor: PartitionProcessor): Promise<void> {
+    const { current } = this;
+    if (current.day === null || processor.thresholdsVersion === current.version) return;
+    const previous =
+      (processor.thresholdsVersion &&
+        (await this.options.thresholdsStore.get(processor.thresholdsVersion))) ||
+      EMPTY_THRESHOLDS;
+    await processor.prepareTick(current.day, previous);
+    await processor.completeTick(current.day, previous, current);
+  }
+
+  enqueue(partition: number, records: QueuedRecord[], caughtUp: boolean): void {
+    const slot = this.slots.get(partition);
+    if (!slot) return;
+    slot.queue.push(...records);
+    slot.caughtUp = caughtUp;
+  }
+
+  /** Marks a partition as having nothing more to read right now (or something new to read). */
+  setCaughtUp(partition: number, caughtUp: boolean): void {
+    const slot = this.slots.get(partition);
+    if (slot && slot.queue.length === 0) slot.caughtUp = caughtUp;
+  }
+
+  queuedCount(partition: number): number {
+    return this.slots.get(partition)?.queue.length ?? 0;
+  }
+
+  /** Processes all that can be processed now. Calls are serialised. */
+  drain(): Promise<void> {
+    return this.serialise(() => this.drainNow());
+  }
+
+  /** Runs `step` after every step before it; a failed step fails its caller, not the ones after. */
+  private serialise(step: () => Promise<void>): Promise<void> {
+    const run = this.draining.then(step);
+    this.draining = run.catch(() => undefined);
+    return run;
+  }
+
+  private async drainNow(): Promise<void> {
+    for (;;) {
+      const slots = [...this.slots.entries()];
+      // Until every partition has shown its next record or its end, the next tick is unknown.
+      if (slots.some(([, s]) => s.queue.length === 0 && !s.caughtUp)) return;
+      const nextTick = this.nextTick(slots.map(([, s]) => s));
+      if (nextTick === null) return;
+      for (const [partition, slot] of slots) await this.applyBefore(partition, slot, nextTick);
+      const blocked = slots.every(
+        ([, s]) => (s.queue.length > 0 && headDay(s) >= nextTick) || (s.queue.length === 0 && s.caughtUp),
+      );
+      const anyWaiting = slots.some(([, s]) => s.queue.length > 0);
+      if (!blocked || !anyWaiting) return;
+      await this.tick(nextTick);
+    }
+  }
+
+  private nextTick(slots: PartitionSlot[]): number | null {
+    const { cadenceDays } = this.options;
+    if (this.current.day !== null) return this.current.day + cadenceDays;
+    const heads = slots.filter((s) => s.queue.length > 0).map(headDay);
+    if (heads.length === 0) return null;
+    const first = Math.min(...heads);
+    return (Math.floor(first / cadenceDays) + 1) * cadenceDays;
+  }
+
+  private async applyBefore(partition: number, slot: PartitionSlot, tickDay: number): Promise<void> {
+    let n = 0;
+    while (n < slot.queue.length && recordDay(slot.queue[n] as QueuedRecord) < tickDay) n++;
+    if (n === 0) return;
+    const records = slot.queue.splice(0, n);
+    const orders = records.flatMap((r) => (r.order ? [{ order: r.order, offset: r.offset }] : []));
+    await slot.processor.applyOrders(orders, this.current);
+    await this.options.onProcessed?.(partition, (records[records.length - 1] as QueuedRecord).offset);
+  }
+
+  /** Computes the version of `day` from every partition's index and re-evaluates with it. */
+  private async tick(day: number): Promise<void> {
+    const previous = this.current;
+    const processors = [...this.slots.values()].map((s) => s.processor);
+    for (const p of processors) await p.prepareTick(day, previous);
+    const next = await thresholdsFrom(new RedisPopulation(this.options.redis, this.indexes), day);
+    await this.options.thresholdsStore.save(next);
+    this.current = next;
+    for (const p of processors) await p.completeTick(day, previous, next);
+  }
+}
+
+function headDay(slot: PartitionSlot): number {
+  return recordDay(slot.queue[0] as QueuedRecord);
+}
+
+/** A DLQ'd record has no day: it never waits for a tick. */
+function recordDay(record: QueuedRecord): number {
+  return record.order ? dayOf(record.order.eventTime) : Number.NEGATIVE_INFINITY;
+}

@@ -1,0 +1,59 @@
+// Re-evaluates one stored customer as of a day: its facts, scores, segments,
+// the changes against what was stored, its index entry and its next due day.
+import { diffSegments, type SegmentChange, type Trigger } from '../domain/changes.js';
+import { scoresOf, segmentsOf } from '../domain/classify.js';
+import { dropExpiredBuckets } from '../domain/customer.js';
+import { nextDueDay } from '../domain/due.js';
+import { type CustomerFacts, factsOf } from '../domain/facts.js';
+import type { Thresholds } from '../domain/thresholds.js';
+import type { StoredCustomer } from '../state/customer-store.js';
+import type { IndexEntry } from '../state/partition-index.js';
+
+export interface Evaluation {
+  facts: CustomerFacts;
+  changes: SegmentChange[];
+  index: IndexEntry;
+}
+
+/** Updates `customer` in place (segments, scores, version used) and returns what changed. */
+export function evaluate(
+  customer: StoredCustomer,
+  today: number,
+  windowDays: number,
+  thresholds: Thresholds,
+  trigger: Trigger,
+): Evaluation {
+  dropExpiredBuckets(customer.state, today, windowDays);
+  const facts = factsOf(customer.state, today, windowDays);
+  const scores = scoresOf(facts, thresholds);
+  const segments = segmentsOf(facts, customer.customerId, thresholds);
+  const changes = diffSegments(
+    customer.customerId,
+    customer.segments,
+    segments,
+    facts,
+    scores,
+    thresholds.version,
+    trigger,
+  );
+  customer.segments = segments;
+  customer.scores = scores;
+  customer.thresholdsVersion = thresholds.version;
+  return { facts, changes, index: indexEntryOf(customer, facts, today, windowDays) };
+}
+
+export function indexEntryOf(
+  customer: StoredCustomer,
+  facts: CustomerFacts,
+  today: number,
+  windowDays: number,
+): IndexEntry {
+  return {
+    customerId: customer.customerId,
+    inPopulation: facts.f > 0,
+    lastPurchaseDay: facts.lastPurchaseDay,
+    f: facts.f,
+    m: facts.m,
+    dueDay: nextDueDay(customer.state, today, windowDays),
+  };
+}

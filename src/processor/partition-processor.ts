@@ -1,0 +1,230 @@
+// Processes one input partition: applies its orders, moves its clock day by day
+// (re-evaluating the customers due), takes new thresholds versions, and hands
+// every change to the publisher only after it is stored with the state.
+import type { SegmentChange, Trigger } from '../domain/changes.js';
+import { applyOrder } from '../domain/customer.js';
+import type { Order } from '../domain/order.js';
+import type { Thresholds } from '../domain/thresholds.js';
+import { dayOf, isoDay, startOfDay } from '../domain/time.js';
+import {
+  assertWritten,
+  type CustomerStore,
+  execOrThrow,
+  type StoredCustomer,
+} from '../state/customer-store.js';
+import type { IndexEntry, PartitionIndex } from '../state/partition-index.js';
+import type { RedisClient } from '../state/scripts.js';
+import { affectedRanges } from './affected.js';
+import { type Evaluation, evaluate } from './evaluate.js';
+
+export interface InputOrder {
+  order: Order;
+  offset: number;
+}
+
+/** Sends changes downstream; resolves once they are durable there. */
+export type Publisher = (changes: SegmentChange[]) => Promise<void>;
+
+export interface PartitionProcessorDeps {
+  redis: RedisClient;
+  customers: CustomerStore;
+  index: PartitionIndex;
+  windowDays: number;
+  publish: Publisher;
+}
+
+export class PartitionProcessor {
+  /** The day this partition's customers are evaluated as of; null before its first event. */
+  today: number | null = null;
+  thresholdsVersion: string | null = null;
+  private readonly heldForTick = new Map<string, StoredCustomer>();
+
+  constructor(private readonly deps: PartitionProcessorDeps) {}
+
+  get partition(): number {
+    return this.deps.index.partition;
+  }
+
+  /** Loads the clock and publishes what a crash left unsent. */
+  async restore(): Promise<void> {
+    const clock = await this.deps.index.clock();
+    this.today = clock.today;
+    this.thresholdsVersion = clock.thresholdsVersion;
+    await this.flushPending();
+  }
+
+  async flushPending(): Promise<void> {
+    const pending = await this.deps.index.pending();
+    if (pending.length === 0) return;
+    const outboxes = await this.deps.customers.readOutboxes(pending);
+    const changes = [...outboxes.values()].flat().map((entry) => JSON.parse(entry) as SegmentChange);
+    await this.deps.publish(changes);
+    await this.clearOutboxes(new Map([...outboxes].map(([id, entries]) => [id, entries.length])));
+  }
+
+  /**
+   * Applies orders in offset order, all of days before the next thresholds tick.
+   * An order of a later day than the clock first moves the clock to that day.
+   */
+  async applyOrders(orders: InputOrder[], thresholds: Thresholds): Promise<void> {
+    let run: InputOrder[] = [];
+    for (const input of orders) {
+      const day = dayOf(input.order.eventTime);
+      if (this.today !== null && day > this.today) {
+        await this.applyRun(run, thresholds);
+        run = [];
+        await this.advanceTo(day, thresholds);
+      }
+      if (this.today === null) this.today = day;
+      run.push(input);
+    }
+    await this.applyRun(run, thresholds);
+  }
+
+  private async applyRun(run: InputOrder[], thresholds: Thresholds): Promise<void> {
+    if (run.length === 0 || this.today === null) return;
+    const today = this.today;
+    const customers = await this.deps.customers.readMany(run.map((i) => i.order.customerId));
+    const evaluations = new Map<string, Evaluation[]>();
+    for (const { order, offset } of run) {
+      const customer = customers.get(order.customerId) as StoredCustomer;
+      // Redelivered or replayed: applied before, and its changes are in the outbox.
+      if (offset <= customer.lastOffset) continue;
+      customer.lastOffset = offset;
+      applyOrder(customer.state, order, dayOf(order.eventTime));
+      const trigger: Trigger = {
+        cause: order.kind === 'REFUND' ? 'REFUND' : 'ORDER',
+        ref: order.eventId,
+        eventTime: order.eventTime,
+      };
+      const evaluation = evaluate(customer, today, this.deps.windowDays, thresholds, trigger);
+      evaluations.set(order.customerId, [...(evaluations.get(order.customerId) ?? []), evaluation]);
+    }
+    await this.commit(customers, evaluations, { today, thresholdsVersion: null });
+  }
+
+  /**
+   * Moves the clock to `day` within one thresholds version: re-evaluates the
+   * customers due by then and those whose recency crosses a cut (cause TIME).
+   */
+  async advanceTo(day: number, thresholds: Thresholds): Promise<void> {
+    if (this.today !== null && day <= this.today) return;
+    const due = await this.deps.index.dueBy(day);
+    const customers =
+      due.length > 0 ? await this.deps.customers.readMany(due) : new Map<string, StoredCustomer>();
+    await this.moveClock(day, thresholds, thresholds, customers, null);
+  }
+
+  /**
+   * First half of a thresholds tick at `day`: brings the index of the customers due
+   * by then to `day`, so the population the thresholds are computed from is
+   * exactly as of `day`. Their segments are evaluated in the second half, with the
+   * new version.
+   */
+  async prepareTick(day: number, current: Thresholds): Promise<void> {
+    this.heldForTick.clear();
+    const due = await this.deps.index.dueBy(day);
+    if (due.length === 0) return;
+    const customers = await this.deps.customers.readMany(due);
+    const pipeline = this.deps.redis.pipeline();
+    for (const customer of customers.values()) {
+      const scratch = structuredClone(customer);
+      const { index } = evaluate(scratch, day, this.deps.windowDays, current, timeTrigger(day));
+      this.deps.index.queueIndex(pipeline, index);
+      this.heldForTick.set(customer.customerId, customer);
+    }
+    await execOrThrow(pipeline);
+  }
+
+  /** Second half of a tick: re-evaluates the due customers and every member the new version may move. */
+  async completeTick(day: number, previous: Thresholds, next: Thresholds): Promise<void> {
+    const held = new Map(this.heldForTick);
+    this.heldForTick.clear();
+    await this.moveClock(day, previous, next, held, next.version);
+  }
+
+  /**
+   * Re-evaluates, as of `day` with `next`, the customers given (due by then) and
+   * every member of P whose population comparisons differ between the clock's
+   * day with `previous` and `day` with `next`.
+   */
+  private async moveClock(
+    day: number,
+    previous: Thresholds,
+    next: Thresholds,
+    due: Map<string, StoredCustomer>,
+    newVersion: string | null,
+  ): Promise<void> {
+    const from = { day: this.today ?? day, thresholds: previous };
+    const affected = new Set<string>();
+    for (const range of affectedRanges(from, { day, thresholds: next })) {
+      for (const id of await this.deps.index.membersBetween(range.dimension, range.lo, range.hi))
+        affected.add(id);
+    }
+    const toRead = [...affected].filter((id) => !due.has(id));
+    const customers = new Map(due);
+    if (toRead.length > 0)
+      for (const [id, c] of await this.deps.customers.readMany(toRead)) customers.set(id, c);
+    const evaluations = new Map<string, Evaluation[]>();
+    const thresholdsTrigger: Trigger = { cause: 'THRESHOLDS', ref: next.version, eventTime: startOfDay(day) };
+    for (const customer of customers.values()) {
+      const trigger =
+        newVersion === null || due.has(customer.customerId) ? timeTrigger(day) : thresholdsTrigger;
+      evaluations.set(customer.customerId, [evaluate(customer, day, this.deps.windowDays, next, trigger)]);
+    }
+    await this.commit(customers, evaluations, { today: day, thresholdsVersion: newVersion });
+    this.today = day;
+    if (newVersion !== null) this.thresholdsVersion = newVersion;
+  }
+
+  /**
+   * Stores the customers, their outboxes and index entries and the clock in one
+   * pipeline, then publishes and clears the outboxes. A crash before the publish
+   * leaves the customers marked pending: `restore` publishes them.
+   */
+  private async commit(
+    customers: Map<string, StoredCustomer>,
+    evaluations: Map<string, Evaluation[]>,
+    clock: { today: number; thresholdsVersion: string | null },
+  ): Promise<void> {
+    const { redis, index } = this.deps;
+    const changes = new Map<string, SegmentChange[]>();
+    for (const [id, list] of evaluations) {
+      const all = list.flatMap((e) => e.changes);
+      if (all.length > 0) changes.set(id, all);
+    }
+    const pipeline = redis.pipeline();
+    index.queueMarkPending(pipeline, [...changes.keys()]);
+    const writeAt: number[] = [];
+    for (const [id, list] of evaluations) {
+      const customer = customers.get(id) as StoredCustomer;
+      writeAt.push(pipelineLength(pipeline));
+      this.deps.customers.queueWrite(pipeline, {
+        customer,
+        outbox: (changes.get(id) ?? []).map((c) => JSON.stringify(c)),
+      });
+      index.queueIndex(pipeline, (list[list.length - 1] as Evaluation).index as IndexEntry);
+    }
+    index.queueSetClock(pipeline, clock);
+    const replies = await execOrThrow(pipeline);
+    assertWritten(writeAt.map((i) => replies[i]));
+    if (changes.size === 0) return;
+    await this.deps.publish([...changes.values()].flat());
+    await this.clearOutboxes(new Map([...changes].map(([id, list]) => [id, list.length])));
+  }
+
+  private async clearOutboxes(sent: Map<string, number>): Promise<void> {
+    const pipeline = this.deps.redis.pipeline();
+    for (const [id, count] of sent) this.deps.customers.queueClearOutbox(pipeline, id, count);
+    this.deps.index.queueUnmarkPending(pipeline, [...sent.keys()]);
+    await execOrThrow(pipeline);
+  }
+}
+
+function timeTrigger(day: number): Trigger {
+  return { cause: 'TIME', ref: isoDay(day), eventTime: startOfDay(day) };
+}
+
+function pipelineLength(pipeline: { length: number }): number {
+  return pipeline.length;
+}

@@ -1,0 +1,55 @@
+// Redis key names. Every key of one customer carries the hash tag {customerId}
+// and every key of one input partition the tag {<namespace>:<topic>:<partition>},
+// so each script touches one hash slot and runs unchanged on Redis Cluster.
+
+export interface CustomerKeys {
+  hash: string;
+  outbox: string;
+}
+
+export interface PartitionKeys {
+  lastPurchaseDay: string;
+  f: string;
+  m: string;
+  sums: string;
+  due: string;
+  pending: string;
+  clock: string;
+}
+
+export class Keys {
+  constructor(readonly namespace: string) {}
+
+  customer(customerId: string): CustomerKeys {
+    const base = `${this.namespace}:c:{${customerId}}`;
+    return { hash: base, outbox: `${base}:outbox` };
+  }
+
+  partition(topic: string, partition: number): PartitionKeys {
+    const base = `${this.namespace}:p:{${this.namespace}:${topic}:${partition}}`;
+    return {
+      lastPurchaseDay: `${base}:last`,
+      f: `${base}:f`,
+      m: `${base}:m`,
+      sums: `${base}:sums`,
+      due: `${base}:due`,
+      pending: `${base}:pending`,
+      clock: `${base}:clock`,
+    };
+  }
+
+  /** Thresholds versions of one input topic, by version id. */
+  thresholds(topic: string): string {
+    return `${this.namespace}:thresholds:{${this.namespace}:${topic}}`;
+  }
+
+  /** A pattern matching every key of the namespace, for dumps and cleanup. */
+  pattern(): string {
+    return `${this.namespace}:*`;
+  }
+}
+
+/** Hash tags split on braces: ids containing them would spread a customer over slots. */
+export function isTaggableId(id: string): boolean {
+  return !id.includes('{') && !id.includes('}');
+}

@@ -1,0 +1,94 @@
+// One input partition's slice of the population: the members of P by last
+// purchase day, f and m, their sums, the due list, the customers with unsent
+// outputs, and the partition's clock.
+import type { ChainableCommander } from 'ioredis';
+import { execOrThrow } from './customer-store.js';
+import type { Keys, PartitionKeys } from './keys.js';
+import { queueScript, type RedisClient } from './scripts.js';
+
+export interface IndexEntry {
+  customerId: string;
+  inPopulation: boolean;
+  lastPurchaseDay: number | null;
+  f: number;
+  m: number;
+  dueDay: number | null;
+}
+
+export interface PartitionClock {
+  /** The day the partition's customers are evaluated as of; null before the first event. */
+  today: number | null;
+  /** The thresholds version every customer of the partition has been re-evaluated with. */
+  thresholdsVersion: string | null;
+}
+
+export class PartitionIndex {
+  readonly keys: PartitionKeys;
+
+  constructor(
+    private readonly redis: RedisClient,
+    keys: Keys,
+    readonly topic: string,
+    readonly partition: number,
+  ) {
+    this.keys = keys.partition(topic, partition);
+  }
+
+  queueIndex(pipeline: ChainableCommander, entry: IndexEntry): void {
+    const k = this.keys;
+    queueScript(pipeline, 'indexMember', [
+      k.lastPurchaseDay,
+      k.f,
+      k.m,
+      k.sums,
+      k.due,
+      entry.customerId,
+      entry.inPopulation ? '1' : '0',
+      entry.lastPurchaseDay ?? 0,
+      entry.f,
+      entry.m,
+      entry.dueDay ?? '',
+    ]);
+  }
+
+  /** Customers due on or before `day`. */
+  async dueBy(day: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.due, '-inf', day);
+  }
+
+  /** Members of P whose dimension lies in [lo, hi] (m as spend, not negated). */
+  async membersBetween(dimension: 'lastPurchaseDay' | 'f' | 'm', lo: number, hi: number): Promise<string[]> {
+    if (dimension === 'm') return this.redis.zrangebyscore(this.keys.m, -hi, -lo);
+    return this.redis.zrangebyscore(this.keys[dimension], lo, hi);
+  }
+
+  queueMarkPending(pipeline: ChainableCommander, customerIds: string[]): void {
+    if (customerIds.length > 0) pipeline.sadd(this.keys.pending, ...customerIds);
+  }
+
+  queueUnmarkPending(pipeline: ChainableCommander, customerIds: string[]): void {
+    if (customerIds.length > 0) pipeline.srem(this.keys.pending, ...customerIds);
+  }
+
+  async pending(): Promise<string[]> {
+    return this.redis.smembers(this.keys.pending);
+  }
+
+  async clock(): Promise<PartitionClock> {
+    const [today, version] = await this.redis.hmget(this.keys.clock, 'today', 'thresholds');
+    return { today: today === null ? null : Number(today), thresholdsVersion: version ?? null };
+  }
+
+  queueSetClock(pipeline: ChainableCommander, clock: PartitionClock): void {
+    const fields: Record<string, string> = {};
+    if (clock.today !== null) fields.today = String(clock.today);
+    if (clock.thresholdsVersion !== null) fields.thresholds = clock.thresholdsVersion;
+    if (Object.keys(fields).length > 0) pipeline.hset(this.keys.clock, fields);
+  }
+
+  async setClock(clock: PartitionClock): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    this.queueSetClock(pipeline, clock);
+    await execOrThrow(pipeline);
+  }
+}

@@ -1,0 +1,41 @@
+// Registers the Lua scripts of src/state/scripts with ioredis under versioned
+// names (two deployed versions can share one Redis; ioredis sends EVALSHA and
+// falls back to EVAL), and names their results.
+import { readFileSync } from 'node:fs';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+
+/** Bump when any script changes, so a rolling upgrade never runs a mix. */
+export const SCRIPTS_VERSION = 1;
+
+export enum WriteResult {
+  CONFLICT = -1,
+}
+
+const SCRIPTS = { writeCustomer: 2, indexMember: 5 } as const;
+export type ScriptName = keyof typeof SCRIPTS;
+
+export type RedisClient = Redis | Cluster;
+type Scripted = Record<string, (...args: (string | number)[]) => unknown>;
+
+export function commandName(script: ScriptName): string {
+  return `rfm${SCRIPTS_VERSION}_${script}`;
+}
+
+export function defineScripts(redis: RedisClient): void {
+  for (const [script, numberOfKeys] of Object.entries(SCRIPTS)) {
+    // Read from src/ both under vitest and from dist/: tsc does not copy .lua files.
+    const file = new URL(`../../src/state/scripts/${script}-${numberOfKeys}.lua`, import.meta.url);
+    redis.defineCommand(commandName(script as ScriptName), { lua: readFileSync(file, 'utf8'), numberOfKeys });
+  }
+}
+
+/** Queues a script call on a pipeline. */
+export function queueScript(
+  pipeline: ChainableCommander,
+  script: ScriptName,
+  args: (string | number)[],
+): void {
+  const call = (pipeline as unknown as Scripted)[commandName(script)];
+  if (!call) throw new Error(`script ${script} is not defined on this connection`);
+  call.apply(pipeline, args);
+}

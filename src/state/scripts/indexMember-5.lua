@@ -1,0 +1,51 @@
+--[[
+  Puts one customer into its partition's population index, or takes it out.
+
+  The index answers the population thresholds (sums and order statistics of P)
+  and the due list (who must be re-evaluated when the clock reaches a day).
+  Values are absolute, so applying the same call twice changes nothing.
+  Negation is written 0 - x: Lua's -0 would reach Redis as '-0', not an integer.
+
+  KEYS[1]  ZSET last purchase day of the members of P     {partition} tag
+  KEYS[2]  ZSET f of the members of P
+  KEYS[3]  ZSET -m of the members of P (negated: ascending order is m descending, ties by id ascending)
+  KEYS[4]  HASH sums over P: n, lastPurchaseDay, f, m
+  KEYS[5]  ZSET due day of every customer with one
+  ARGV[1]  customer id
+  ARGV[2]  '1' if the customer is in P, '0' if not
+  ARGV[3]  last purchase day
+  ARGV[4]  f
+  ARGV[5]  m
+  ARGV[6]  next due day, or '' for none
+
+  Returns: 1.
+]]
+local id = ARGV[1]
+local oldLast = redis.call('ZSCORE', KEYS[1], id)
+if oldLast then
+  local oldF = redis.call('ZSCORE', KEYS[2], id)
+  local oldM = redis.call('ZSCORE', KEYS[3], id)
+  redis.call('HINCRBY', KEYS[4], 'n', -1)
+  redis.call('HINCRBY', KEYS[4], 'lastPurchaseDay', 0 - tonumber(oldLast))
+  redis.call('HINCRBY', KEYS[4], 'f', 0 - tonumber(oldF))
+  redis.call('HINCRBY', KEYS[4], 'm', 0 + tonumber(oldM))
+end
+if ARGV[2] == '1' then
+  redis.call('ZADD', KEYS[1], ARGV[3], id)
+  redis.call('ZADD', KEYS[2], ARGV[4], id)
+  redis.call('ZADD', KEYS[3], 0 - tonumber(ARGV[5]), id)
+  redis.call('HINCRBY', KEYS[4], 'n', 1)
+  redis.call('HINCRBY', KEYS[4], 'lastPurchaseDay', ARGV[3])
+  redis.call('HINCRBY', KEYS[4], 'f', ARGV[4])
+  redis.call('HINCRBY', KEYS[4], 'm', ARGV[5])
+elseif oldLast then
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('ZREM', KEYS[3], id)
+end
+if ARGV[6] == '' then
+  redis.call('ZREM', KEYS[5], id)
+else
+  redis.call('ZADD', KEYS[5], ARGV[6], id)
+end
+return 1

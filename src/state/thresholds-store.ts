@@ -1,0 +1,40 @@
+// The thresholds versions of one input topic in Redis: every version by id, and
+// which one is current.
+import type { Thresholds } from '../domain/thresholds.js';
+import type { Keys } from './keys.js';
+import type { RedisClient } from './scripts.js';
+
+const CURRENT = '@current';
+
+export class ThresholdsStore {
+  private readonly key: string;
+
+  constructor(
+    private readonly redis: RedisClient,
+    keys: Keys,
+    topic: string,
+  ) {
+    this.key = keys.thresholds(topic);
+  }
+
+  async current(): Promise<Thresholds | null> {
+    const version = await this.redis.hget(this.key, CURRENT);
+    return version ? this.get(version) : null;
+  }
+
+  async get(version: string): Promise<Thresholds | null> {
+    const json = await this.redis.hget(this.key, version);
+    return json ? (JSON.parse(json) as Thresholds) : null;
+  }
+
+  /** Stores a version and makes it current, in one step. */
+  async save(thresholds: Thresholds): Promise<void> {
+    await this.redis.hset(
+      this.key,
+      thresholds.version,
+      JSON.stringify(thresholds),
+      CURRENT,
+      thresholds.version,
+    );
+  }
+}

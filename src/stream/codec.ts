@@ -1,0 +1,156 @@
+// Avro in the Confluent wire format (magic byte 0, 4-byte schema id, Avro body):
+// encodes with this version's schemas, and decodes a record written with any
+// registered schema into them, classifying every failure with an RfmError.
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import avro, { type Resolver, type Type } from 'avsc';
+import { RfmError } from '../errors.js';
+import type { ChurnRiskEvent, OrderEvent, SegmentChangeEvent } from './records.js';
+import { loadSchema, registryError, SCHEMA_FILES, type SchemaIds, type SchemaName } from './schemas.js';
+
+const MAGIC_BYTE = 0;
+const HEADER_BYTES = 5;
+
+interface Reader {
+  /** Undefined when the writer used the reader's own schema. */
+  resolver: Resolver | undefined;
+}
+
+export class AvroCodec {
+  // No logical types are registered, so timestamp-millis longs decode to plain
+  // epoch-millisecond numbers, and avsc refuses longs beyond 2^53 rather than round them.
+  private readonly types: Record<SchemaName, Type>;
+  private readonly headers: Record<SchemaName, Buffer>;
+  private readonly readers = new Map<string, Promise<Reader>>();
+
+  /** `ids` are the registry ids of this version's schemas (from registerSchemas or lookupSchemaIds). */
+  constructor(
+    private readonly registry: SchemaRegistry,
+    ids: SchemaIds,
+  ) {
+    const names = Object.keys(SCHEMA_FILES) as SchemaName[];
+    this.types = Object.fromEntries(
+      names.map((n) => [n, avro.Type.forSchema(loadSchema(n) as never)]),
+    ) as Record<SchemaName, Type>;
+    this.headers = Object.fromEntries(names.map((n) => [n, wireHeader(ids[n])])) as Record<
+      SchemaName,
+      Buffer
+    >;
+  }
+
+  encodeOrder(event: OrderEvent): Buffer {
+    return this.encode('orderEvent', event);
+  }
+
+  encodeSegmentChange(change: SegmentChangeEvent): Buffer {
+    return this.encode('segmentChange', change);
+  }
+
+  encodeChurnRisk(risk: ChurnRiskEvent): Buffer {
+    return this.encode('churnRisk', risk);
+  }
+
+  /**
+   * The order event in a record value, as written: whether its values are
+   * acceptable (ids, amount, currency, time) is for domain/admission.ts to judge.
+   * @throws RfmError NOT_AVRO (not the wire format), UNKNOWN_SCHEMA (the registry
+   * has no such id), INVALID_EVENT (does not decode into an OrderEvent: corrupt,
+   * or its writer schema lacks a field this one needs), SCHEMA_REGISTRY_UNAVAILABLE (retriable).
+   */
+  async decodeOrder(value: Buffer | null): Promise<OrderEvent> {
+    return this.decode<OrderEvent>('orderEvent', value);
+  }
+
+  async decodeSegmentChange(value: Buffer | null): Promise<SegmentChangeEvent> {
+    return this.decode<SegmentChangeEvent>('segmentChange', value);
+  }
+
+  async decodeChurnRisk(value: Buffer | null): Promise<ChurnRiskEvent> {
+    return this.decode<ChurnRiskEvent>('churnRisk', value);
+  }
+
+  private encode(name: SchemaName, value: object): Buffer {
+    const type = this.types[name];
+    let body: Buffer;
+    try {
+      body = type.toBuffer(value);
+    } catch (error) {
+      const paths: string[] = [];
+      type.isValid(value, { errorHook: (path) => paths.push(path.join('.')) });
+      throw new RfmError(
+        'INVALID_EVENT',
+        `cannot encode a ${SCHEMA_FILES[name]} record: invalid ${paths.join(', ')}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    return Buffer.concat([this.headers[name], body]);
+  }
+
+  private async decode<T>(name: SchemaName, value: Buffer | null): Promise<T> {
+    if (!value || value.length < HEADER_BYTES || value[0] !== MAGIC_BYTE) {
+      throw new RfmError(
+        'NOT_AVRO',
+        value && value.length >= HEADER_BYTES
+          ? `record starts with byte ${value[0]}, not the magic byte 0 of the Confluent wire format`
+          : `record of ${value?.length ?? 0} bytes is shorter than the ${HEADER_BYTES}-byte wire-format header`,
+      );
+    }
+    const schemaId = value.readInt32BE(1);
+    const { resolver } = await this.reader(name, schemaId);
+    try {
+      return this.types[name].fromBuffer(value.subarray(HEADER_BYTES), resolver) as T;
+    } catch (error) {
+      throw new RfmError(
+        'INVALID_EVENT',
+        `record with schema id ${schemaId} does not decode as ${SCHEMA_FILES[name]}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** How to read records of writer schema `schemaId` as `name`; fetched once per id. */
+  private reader(name: SchemaName, schemaId: number): Promise<Reader> {
+    const key = `${name}:${schemaId}`;
+    let reader = this.readers.get(key);
+    if (!reader) {
+      reader = this.createReader(name, schemaId);
+      this.readers.set(key, reader);
+      // A failure is not remembered: the registry may be back, or the id registered, next time.
+      reader.catch(() => this.readers.delete(key));
+    }
+    return reader;
+  }
+
+  private async createReader(name: SchemaName, schemaId: number): Promise<Reader> {
+    let writer: Type;
+    try {
+      writer = (await this.registry.getSchema(schemaId)) as Type;
+    } catch (error) {
+      if ((error as { status?: unknown })?.status === 404) {
+        throw new RfmError('UNKNOWN_SCHEMA', `the schema registry has no schema with id ${schemaId}`, {
+          cause: error,
+        });
+      }
+      throw registryError(error, `fetching schema id ${schemaId}`);
+    }
+    const reader = this.types[name];
+    if (reader.equals(writer)) return { resolver: undefined };
+    try {
+      return { resolver: reader.createResolver(writer) };
+    } catch (error) {
+      throw new RfmError(
+        'INVALID_EVENT',
+        `schema id ${schemaId} cannot be read as ${SCHEMA_FILES[name]}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+}
+
+function wireHeader(schemaId: number): Buffer {
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.writeUInt8(MAGIC_BYTE, 0);
+  header.writeInt32BE(schemaId, 1);
+  return header;
+}

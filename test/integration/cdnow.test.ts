@@ -1,0 +1,147 @@
+// The whole of CDNOW_master through Kafka: imported with `rfm import --preset
+// cdnow`, processed by the processor, and every customer's state and segments
+// compared with the batch reference at the last event's day.
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Config, loadConfig } from '../../src/config/config.js';
+import { factsOf } from '../../src/domain/facts.js';
+import { MODELS } from '../../src/domain/segments.js';
+import type { Thresholds } from '../../src/domain/thresholds.js';
+import { dayOf } from '../../src/domain/time.js';
+import { importOrders } from '../../src/ingest/importer.js';
+import { presetFile } from '../../src/ingest/source.js';
+import { readCdnowMaster, referenceSnapshot } from '../../src/reference/index.js';
+import { CustomerStore } from '../../src/state/customer-store.js';
+import { Keys } from '../../src/state/keys.js';
+import { PartitionIndex } from '../../src/state/partition-index.js';
+import { ThresholdsStore } from '../../src/state/thresholds-store.js';
+import { startProcessor } from '../../src/stream/processor-runner.js';
+import { createSchemaRegistry, registerSchemas } from '../../src/stream/schemas.js';
+import { ensureTopics } from '../../src/stream/topics.js';
+import { dropNamespace } from '../support/engine.js';
+import { testKafka, uniqueName } from '../support/kafka.js';
+import { stackEndpoints } from '../support/stack-endpoints.js';
+
+const silent = pino({ level: 'silent' });
+const PARTITIONS = 3;
+
+function cdnowConfig(): Readonly<Config> {
+  const stack = stackEndpoints();
+  const base = uniqueName('cdnow');
+  return loadConfig(
+    {
+      KAFKA_BROKERS: stack.kafkaBrokers,
+      SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+      REDIS_URL: stack.redisUrl,
+    },
+    {
+      namespace: base,
+      groupId: `${base}-group`,
+      topics: {
+        orders: `${base}.orders`,
+        segmentChanges: `${base}.segments`,
+        churnRisk: `${base}.churn`,
+        dlq: `${base}.dlq`,
+        partitions: PARTITIONS,
+      },
+      logLevel: 'silent',
+    },
+  );
+}
+
+describe('CDNOW_master through Kafka, against the reference', () => {
+  const config = cdnowConfig();
+  const redis = new Redis(stackEndpoints().redisUrl);
+  let runSeconds = 0;
+
+  beforeAll(async () => {
+    const admin = testKafka().admin();
+    await admin.connect();
+    await ensureTopics(admin, config);
+    await admin.disconnect();
+    await registerSchemas(createSchemaRegistry(config), config);
+    const summary = await importOrders(
+      {
+        file: presetFile('cdnow'),
+        format: { preset: 'cdnow' },
+        sort: true,
+        batchSize: 1000,
+        interactive: false,
+      },
+      config,
+      silent,
+    );
+    expect(summary.sent).toBe(69_659);
+    const started = performance.now();
+    const processor = await startProcessor(config, pino({ level: 'error' }));
+    await processor.idle();
+    await processor.stop();
+    runSeconds = (performance.now() - started) / 1000;
+    console.log(
+      `[cdnow] processed 69,659 orders in ${runSeconds.toFixed(1)} s, ${processor.stats.changes} changes`,
+    );
+  }, 900_000);
+
+  afterAll(async () => {
+    await dropNamespace(redis, config.namespace);
+    redis.disconnect();
+  });
+
+  it('has every customer in the state and segments of the reference, with zero mismatches', async () => {
+    const orders = readCdnowMaster(presetFile('cdnow'));
+    const lastDay = Math.max(...orders.map((o) => dayOf(o.eventTime)));
+    const keys = new Keys(config.namespace);
+    const thresholds = (await new ThresholdsStore(redis, keys, config.topics.orders).current()) as Thresholds;
+    expect(thresholds.day).toBe(lastDay);
+    for (let p = 0; p < PARTITIONS; p++) {
+      expect((await new PartitionIndex(redis, keys, config.topics.orders, p).clock()).today).toBe(lastDay);
+    }
+
+    const reference = referenceSnapshot(orders, {
+      today: lastDay,
+      windowDays: config.windowDays,
+      thresholdsDay: lastDay,
+    });
+    expect(thresholds).toEqual(reference.thresholds);
+    expect(reference.customers.size).toBe(23_570);
+
+    const stored = await new CustomerStore(redis, keys).readMany(reference.customers.keys());
+    const mismatches: Record<string, number> = { missing: 0, r: 0, f: 0, m: 0, scores: 0 };
+    for (const model of MODELS) mismatches[model] = 0;
+    const examples: string[] = [];
+    for (const [id, expected] of reference.customers) {
+      const customer = stored.get(id);
+      if (!customer || customer.version === '') {
+        mismatches.missing = (mismatches.missing ?? 0) + 1;
+        continue;
+      }
+      const facts = factsOf(customer.state, lastDay, config.windowDays);
+      const count = (what: string, same: boolean) => {
+        if (same) return;
+        mismatches[what] = (mismatches[what] ?? 0) + 1;
+        if (examples.length < 10) examples.push(`${id} ${what}`);
+      };
+      count('r', facts.r === expected.r);
+      count('f', facts.f === expected.f);
+      count('m', facts.m === expected.m);
+      count('scores', JSON.stringify(customer.scores) === JSON.stringify(expected.scores));
+      for (const model of MODELS) count(model, customer.segments?.[model] === expected.segments[model]);
+    }
+    expect({ mismatches, examples }).toEqual({
+      mismatches: {
+        missing: 0,
+        r: 0,
+        f: 0,
+        m: 0,
+        scores: 0,
+        rfm8: 0,
+        'rfm-scores': 0,
+        tier: 0,
+        lifecycle: 0,
+        activity: 0,
+      },
+      examples: [],
+    });
+  });
+});

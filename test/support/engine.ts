@@ -1,0 +1,96 @@
+// Runs the processor core (coordinator, partition processors, Redis state) over
+// in-memory partitions of orders against the real Redis, collecting what it
+// publishes: the streaming side of the reference comparisons, without Kafka.
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { SegmentChange } from '../../src/domain/changes.js';
+import type { Order } from '../../src/domain/order.js';
+import { Coordinator } from '../../src/processor/coordinator.js';
+import { CustomerStore, type StoredCustomer } from '../../src/state/customer-store.js';
+import { Keys } from '../../src/state/keys.js';
+import { PartitionIndex } from '../../src/state/partition-index.js';
+import { defineScripts } from '../../src/state/scripts.js';
+import { ThresholdsStore } from '../../src/state/thresholds-store.js';
+import { uniqueName } from './kafka.js';
+
+export interface EngineRun {
+  namespace: string;
+  published: SegmentChange[];
+  coordinator: Coordinator;
+  customers: CustomerStore;
+  /** Each partition's clock day after the run. */
+  today: (partition: number) => Promise<number | null>;
+  readCustomers: (ids: string[]) => Promise<Map<string, StoredCustomer>>;
+}
+
+export function partitionOf(customerId: string, partitionCount: number): number {
+  return createHash('md5').update(customerId).digest().readUInt32BE(0) % partitionCount;
+}
+
+/** Splits orders into partitions by customer, keeping their order. */
+export function partitionOrders(orders: readonly Order[], partitionCount: number): Order[][] {
+  const partitions: Order[][] = Array.from({ length: partitionCount }, () => []);
+  for (const order of orders) partitions[partitionOf(order.customerId, partitionCount)]?.push(order);
+  return partitions;
+}
+
+export async function runEngine(
+  redis: Redis,
+  partitions: Order[][],
+  options: { windowDays?: number; cadenceDays?: number; namespace?: string; batchSize?: number } = {},
+): Promise<EngineRun> {
+  defineScripts(redis);
+  const namespace = options.namespace ?? uniqueName('t');
+  const keys = new Keys(namespace);
+  const topic = 'orders';
+  const customers = new CustomerStore(redis, keys);
+  const published: SegmentChange[] = [];
+  const coordinator = new Coordinator({
+    redis,
+    keys,
+    customers,
+    thresholdsStore: new ThresholdsStore(redis, keys, topic),
+    topic,
+    partitionCount: partitions.length,
+    windowDays: options.windowDays ?? 365,
+    cadenceDays: options.cadenceDays ?? 1,
+    publish: async (changes) => {
+      published.push(...changes);
+    },
+  });
+  await coordinator.assign(partitions.map((_, p) => p));
+  // Feed the partitions a batch at a time, round robin, as a consumer would.
+  const batchSize = options.batchSize ?? 50;
+  const cursors = partitions.map(() => 0);
+  while (cursors.some((c, p) => c < (partitions[p] as Order[]).length)) {
+    partitions.forEach((orders, p) => {
+      const from = cursors[p] as number;
+      const batch = orders.slice(from, from + batchSize);
+      cursors[p] = from + batch.length;
+      coordinator.enqueue(
+        p,
+        batch.map((order, i) => ({ offset: from + i, order })),
+        cursors[p] === orders.length,
+      );
+    });
+    await coordinator.drain();
+  }
+  const indexes = partitions.map((_, p) => new PartitionIndex(redis, keys, topic, p));
+  return {
+    namespace,
+    published,
+    coordinator,
+    customers,
+    today: async (p) => (await (indexes[p] as PartitionIndex).clock()).today,
+    readCustomers: (ids) => customers.readMany(ids),
+  };
+}
+
+export async function dropNamespace(redis: Redis, namespace: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (found.length > 0) await redis.del(...found);
+  } while (cursor !== '0');
+}
