@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerImport } from './import.js';
+import { registerInspect } from './inspect.js';
 import { addConfigFlags, GLOBAL_FLAGS } from './options.js';
+import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerTopics } from './topics.js';
 
@@ -21,5 +23,7 @@ export function createProgram(): Command {
   registerTopics(program);
   registerImport(program);
   registerRun(program);
+  registerInspect(program);
+  registerReport(program);
   return program;
 }

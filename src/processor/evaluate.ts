@@ -55,5 +55,6 @@ export function indexEntryOf(
     f: facts.f,
     m: facts.m,
     dueDay: nextDueDay(customer.state, today, windowDays),
+    segments: customer.segments,
   };
 }

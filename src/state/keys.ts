@@ -15,6 +15,8 @@ export interface PartitionKeys {
   due: string;
   pending: string;
   clock: string;
+  segmentsOf: string;
+  segmentCounts: string;
 }
 
 export class Keys {
@@ -35,6 +37,8 @@ export class Keys {
       due: `${base}:due`,
       pending: `${base}:pending`,
       clock: `${base}:clock`,
+      segmentsOf: `${base}:segments`,
+      segmentCounts: `${base}:counts`,
     };
   }
 

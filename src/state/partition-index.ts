@@ -2,6 +2,7 @@
 // purchase day, f and m, their sums, the due list, the customers with unsent
 // outputs, and the partition's clock.
 import type { ChainableCommander } from 'ioredis';
+import { MODELS, type Segments } from '../domain/segments.js';
 import { execOrThrow } from './customer-store.js';
 import type { Keys, PartitionKeys } from './keys.js';
 import { queueScript, type RedisClient } from './scripts.js';
@@ -13,6 +14,8 @@ export interface IndexEntry {
   f: number;
   m: number;
   dueDay: number | null;
+  /** The customer's segment in each model, in MODELS order. */
+  segments: Segments | null;
 }
 
 export interface PartitionClock {
@@ -42,12 +45,16 @@ export class PartitionIndex {
       k.m,
       k.sums,
       k.due,
+      k.segmentsOf,
+      k.segmentCounts,
       entry.customerId,
       entry.inPopulation ? '1' : '0',
       entry.lastPurchaseDay ?? 0,
       entry.f,
       entry.m,
       entry.dueDay ?? '',
+      entry.segments ? MODELS.map((model) => entry.segments?.[model] ?? '').join('|') : '',
+      MODELS.join('|'),
     ]);
   }
 
@@ -68,6 +75,12 @@ export class PartitionIndex {
 
   queueUnmarkPending(pipeline: ChainableCommander, customerIds: string[]): void {
     if (customerIds.length > 0) pipeline.srem(this.keys.pending, ...customerIds);
+  }
+
+  /** How many of the partition's customers each 'model:segment' holds. */
+  async segmentCounts(): Promise<Record<string, number>> {
+    const counts = await this.redis.hgetall(this.keys.segmentCounts);
+    return Object.fromEntries(Object.entries(counts).map(([key, n]) => [key, Number(n)]));
   }
 
   async pending(): Promise<string[]> {

@@ -1,8 +1,9 @@
 --[[
   Puts one customer into its partition's population index, or takes it out.
 
-  The index answers the population thresholds (sums and order statistics of P)
-  and the due list (who must be re-evaluated when the clock reaches a day).
+  The index answers the population thresholds (sums and order statistics of P),
+  the due list (who must be re-evaluated when the clock reaches a day) and the
+  segment populations (how many customers each segment of each model holds).
   Values are absolute, so applying the same call twice changes nothing.
   Negation is written 0 - x: Lua's -0 would reach Redis as '-0', not an integer.
 
@@ -11,12 +12,16 @@
   KEYS[3]  ZSET -m of the members of P (negated: ascending order is m descending, ties by id ascending)
   KEYS[4]  HASH sums over P: n, lastPurchaseDay, f, m
   KEYS[5]  ZSET due day of every customer with one
+  KEYS[6]  HASH customer id -> its segments, one per model, '|'-separated
+  KEYS[7]  HASH 'model:segment' -> number of customers in it
   ARGV[1]  customer id
   ARGV[2]  '1' if the customer is in P, '0' if not
   ARGV[3]  last purchase day
   ARGV[4]  f
   ARGV[5]  m
   ARGV[6]  next due day, or '' for none
+  ARGV[7]  the customer's segments, one per model in MODELS order, '|'-separated ('' for none)
+  ARGV[8]  the model names, '|'-separated
 
   Returns: 1.
 ]]
@@ -47,5 +52,26 @@ if ARGV[6] == '' then
   redis.call('ZREM', KEYS[5], id)
 else
   redis.call('ZADD', KEYS[5], ARGV[6], id)
+end
+
+local function split(text)
+  local parts = {}
+  for part in string.gmatch(text .. '|', '([^|]*)|') do
+    parts[#parts + 1] = part
+  end
+  return parts
+end
+local models = split(ARGV[8])
+local old = redis.call('HGET', KEYS[6], id)
+if old ~= ARGV[7] then
+  if old then
+    for i, segment in ipairs(split(old)) do
+      if segment ~= '' then redis.call('HINCRBY', KEYS[7], models[i] .. ':' .. segment, -1) end
+    end
+  end
+  for i, segment in ipairs(split(ARGV[7])) do
+    if segment ~= '' then redis.call('HINCRBY', KEYS[7], models[i] .. ':' .. segment, 1) end
+  end
+  redis.call('HSET', KEYS[6], id, ARGV[7])
 end
 return 1

@@ -1,0 +1,41 @@
+// Opens the state of the configured namespace and input topic for the
+// read-only commands: a Redis connection and the topic's partition count.
+import { Redis } from 'ioredis';
+import { Kafka } from 'kafkajs';
+import { type Config, kafkaClientConfig, redisOptions } from '../config/config.js';
+import { RfmError } from '../errors.js';
+import { kafkaLogging, type Logger } from '../ops/logger.js';
+import { Keys } from '../state/keys.js';
+import type { StateScope } from '../state/views.js';
+
+export async function openStateScope(
+  config: Readonly<Config>,
+  logger: Logger,
+): Promise<StateScope & { close(): void }> {
+  const admin = new Kafka(kafkaClientConfig(config, kafkaLogging(logger))).admin();
+  await admin.connect();
+  let partitionCount = 0;
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [config.topics.orders] });
+    partitionCount = topics[0]?.partitions.length ?? 0;
+  } catch (error) {
+    throw new RfmError(
+      'TOPIC_MISSING',
+      `input topic ${config.topics.orders} does not exist: run \`rfm topics\``,
+      {
+        cause: error,
+      },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  const redis = new Redis({ ...redisOptions(config), maxRetriesPerRequest: 3 });
+  return {
+    redis,
+    keys: new Keys(config.namespace),
+    topic: config.topics.orders,
+    partitionCount,
+    windowDays: config.windowDays,
+    close: () => redis.disconnect(),
+  };
+}
