@@ -111,7 +111,8 @@ describe('rfm run on a small topic', () => {
       expect(header(message?.headers, '__connect.errors.topic')).toBe(config.topics.orders);
       expect(header(message?.headers, '__connect.errors.exception.class.name')).toBe(`io.rfmstream.${reason}`);
       expect(header(message?.headers, '__connect.errors.exception.message')?.length).toBeGreaterThan(0);
-      expect(Number(header(message?.headers, '__connect.errors.offset'))).toBeGreaterThanOrEqual(2);
+      // After alice's first order on her partition.
+      expect(Number(header(message?.headers, '__connect.errors.offset'))).toBeGreaterThanOrEqual(1);
     }
   });
 
