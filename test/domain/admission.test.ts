@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type AdmissionRules, admit, type IncomingOrder, toReportingCurrency } from '../../src/domain/admission.js';
+import {
+  type AdmissionRules,
+  admit,
+  type IncomingOrder,
+  toReportingCurrency,
+} from '../../src/domain/admission.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 const rules: AdmissionRules = {
@@ -28,7 +33,14 @@ describe('admit', () => {
   it('passes a valid order through in the reporting currency', () => {
     expect(admit(order, rules)).toEqual({
       ok: true,
-      order: { eventId: 'e1', customerId: 'c1', orderId: 'o1', kind: 'PURCHASE', amountMinor: 1234, eventTime: NOW - 1000 },
+      order: {
+        eventId: 'e1',
+        customerId: 'c1',
+        orderId: 'o1',
+        kind: 'PURCHASE',
+        amountMinor: 1234,
+        eventTime: NOW - 1000,
+      },
     });
   });
 

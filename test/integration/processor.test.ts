@@ -26,11 +26,21 @@ describe('rfm run on a small topic', () => {
   const stack = stackEndpoints();
   const base = uniqueName('proc');
   const config: Readonly<Config> = loadConfig(
-    { KAFKA_BROKERS: stack.kafkaBrokers, SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, REDIS_URL: stack.redisUrl },
+    {
+      KAFKA_BROKERS: stack.kafkaBrokers,
+      SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+      REDIS_URL: stack.redisUrl,
+    },
     {
       namespace: base,
       groupId: `${base}-group`,
-      topics: { orders: `${base}.orders`, segmentChanges: `${base}.segments`, churnRisk: `${base}.churn`, dlq: `${base}.dlq`, partitions: 2 },
+      topics: {
+        orders: `${base}.orders`,
+        segmentChanges: `${base}.segments`,
+        churnRisk: `${base}.churn`,
+        dlq: `${base}.dlq`,
+        partitions: 2,
+      },
       logLevel: 'silent',
     },
   );
@@ -65,10 +75,22 @@ describe('rfm run on a small topic', () => {
     bad.push(
       { reason: 'NOT_AVRO', value: Buffer.from('definitely not avro') },
       { reason: 'UNKNOWN_SCHEMA', value: Buffer.from([0, 0, 0x0f, 0x42, 0x3f, 1, 2, 3]) },
-      { reason: 'UNKNOWN_CURRENCY', value: codec.encodeOrder(order({ currency: 'XYZ', eventTime: DAY0 + DAY_MS })) },
-      { reason: 'AMOUNT_OUT_OF_RANGE', value: codec.encodeOrder(order({ amountMinor: -5, eventTime: DAY0 + DAY_MS })) },
-      { reason: 'FUTURE_TIMESTAMP', value: codec.encodeOrder(order({ eventTime: Date.now() + 400 * DAY_MS })) },
-      { reason: 'INVALID_CUSTOMER_ID', value: codec.encodeOrder(order({ customerId: '', eventTime: DAY0 + DAY_MS })) },
+      {
+        reason: 'UNKNOWN_CURRENCY',
+        value: codec.encodeOrder(order({ currency: 'XYZ', eventTime: DAY0 + DAY_MS })),
+      },
+      {
+        reason: 'AMOUNT_OUT_OF_RANGE',
+        value: codec.encodeOrder(order({ amountMinor: -5, eventTime: DAY0 + DAY_MS })),
+      },
+      {
+        reason: 'FUTURE_TIMESTAMP',
+        value: codec.encodeOrder(order({ eventTime: Date.now() + 400 * DAY_MS })),
+      },
+      {
+        reason: 'INVALID_CUSTOMER_ID',
+        value: codec.encodeOrder(order({ customerId: '', eventTime: DAY0 + DAY_MS })),
+      },
     );
     const producer = kafka.producer();
     await producer.connect();
@@ -109,7 +131,9 @@ describe('rfm run on a small topic', () => {
       expect(message, reason).toBeDefined();
       expect(message?.value?.equals(value), `${reason} value`).toBe(true);
       expect(header(message?.headers, '__connect.errors.topic')).toBe(config.topics.orders);
-      expect(header(message?.headers, '__connect.errors.exception.class.name')).toBe(`io.rfmstream.${reason}`);
+      expect(header(message?.headers, '__connect.errors.exception.class.name')).toBe(
+        `io.rfmstream.${reason}`,
+      );
       expect(header(message?.headers, '__connect.errors.exception.message')?.length).toBeGreaterThan(0);
       // After alice's first order on her partition.
       expect(Number(header(message?.headers, '__connect.errors.offset'))).toBeGreaterThanOrEqual(1);
@@ -144,7 +168,8 @@ describe('rfm run on a small topic', () => {
     }
     for (const id of ['alice', 'bob']) {
       const view = await customerView(scope(), id);
-      for (const model of MODELS) expect(latest.get(`${id}/${model}`), `${id} ${model}`).toBe(view?.segments?.[model]);
+      for (const model of MODELS)
+        expect(latest.get(`${id}/${model}`), `${id} ${model}`).toBe(view?.segments?.[model]);
     }
   });
 
@@ -153,7 +178,10 @@ describe('rfm run on a small topic', () => {
     expect(report.customers).toBe(2);
     expect(report.population).toBe(2);
     for (const model of MODELS) {
-      expect(Object.values(report.segments[model]).reduce((a, b) => a + b, 0), model).toBe(2);
+      expect(
+        Object.values(report.segments[model]).reduce((a, b) => a + b, 0),
+        model,
+      ).toBe(2);
     }
   });
 });

@@ -37,7 +37,14 @@ export function partitionOrders(orders: readonly Order[], partitionCount: number
 export async function runEngine(
   redis: Redis,
   partitions: Order[][],
-  options: { windowDays?: number; cadenceDays?: number; namespace?: string; batchSize?: number } = {},
+  options: {
+    windowDays?: number;
+    cadenceDays?: number;
+    namespace?: string;
+    batchSize?: number;
+    /** Called before each publish; throwing there simulates a crash between Redis and Kafka. */
+    beforePublish?: (changes: SegmentChange[]) => void;
+  } = {},
 ): Promise<EngineRun> {
   defineScripts(redis);
   const namespace = options.namespace ?? uniqueName('t');
@@ -55,6 +62,7 @@ export async function runEngine(
     windowDays: options.windowDays ?? 365,
     cadenceDays: options.cadenceDays ?? 1,
     publish: async (changes) => {
+      options.beforePublish?.(changes);
       published.push(...changes);
     },
   });
