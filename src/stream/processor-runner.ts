@@ -2,7 +2,7 @@
 // dead letters, and the coordinator between them. Offsets are committed only
 // after the state and the outputs of the records before them are durable.
 import { Redis } from 'ioredis';
-import { type Consumer, Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import { type Consumer, Kafka, type KafkaMessage, Partitioners, type Producer } from 'kafkajs';
 import { type Config, kafkaClientConfig, redisOptions } from '../config/config.js';
 import { admit } from '../domain/admission.js';
 import { isRetriable, RfmError } from '../errors.js';
@@ -39,7 +39,12 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
   const admin = kafka.admin();
   await admin.connect();
   const partitionCount = await partitionCountOf(admin, topic);
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  // Java-compatible key hashing: a customer's outputs land where Java clients expect them.
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const consumer: Consumer = kafka.consumer({
     groupId: config.groupId,
