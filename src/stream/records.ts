@@ -1,5 +1,6 @@
 // The records of the topics as TypeScript sees them on either side of Avro: one
 // interface per schema in schemas/*.avsc, field for field.
+import type { SegmentChange } from '../domain/changes.js';
 import type { OrderKind } from '../domain/order.js';
 
 /** A record of the orders topic (schemas/order-event.avsc). */
@@ -17,27 +18,11 @@ export interface OrderEvent {
   quantity: number | null;
 }
 
-export const CHANGE_CAUSES = ['ORDER', 'REFUND', 'TIME', 'THRESHOLDS'] as const;
-export type ChangeCause = (typeof CHANGE_CAUSES)[number];
-
-/** A record of the segment-changes topic (schemas/segment-change.avsc). */
-export interface SegmentChangeEvent {
-  eventId: string;
-  customerId: string;
-  model: string;
-  previousSegment: string | null;
-  segment: string;
-  cause: ChangeCause;
-  /** Epoch milliseconds. */
-  eventTime: number;
-  recencyDays: number | null;
-  frequency: number;
-  monetaryMinor: number;
-  recencyScore: number | null;
-  frequencyScore: number | null;
-  monetaryScore: number | null;
-  thresholdsVersion: string;
-}
+/**
+ * A record of the segment-changes topic (schemas/segment-change.avsc): the
+ * domain's change, field for field.
+ */
+export type SegmentChangeEvent = SegmentChange;
 
 export const CHURN_LEVELS = ['NONE', 'LOW', 'MEDIUM', 'HIGH'] as const;
 export type ChurnLevel = (typeof CHURN_LEVELS)[number];

@@ -4,7 +4,6 @@
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Config, loadConfig } from '../../src/config/config.js';
 import { factsOf } from '../../src/domain/facts.js';
 import { MODELS } from '../../src/domain/segments.js';
 import type { Thresholds } from '../../src/domain/thresholds.js';
@@ -19,39 +18,16 @@ import { ThresholdsStore } from '../../src/state/thresholds-store.js';
 import { startProcessor } from '../../src/stream/processor-runner.js';
 import { createSchemaRegistry, registerSchemas } from '../../src/stream/schemas.js';
 import { ensureTopics } from '../../src/stream/topics.js';
+import { testConfig } from '../support/config.js';
 import { dropNamespace } from '../support/engine.js';
-import { testKafka, uniqueName } from '../support/kafka.js';
+import { testKafka } from '../support/kafka.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 
 const silent = pino({ level: 'silent' });
 const PARTITIONS = 3;
 
-function cdnowConfig(): Readonly<Config> {
-  const stack = stackEndpoints();
-  const base = uniqueName('cdnow');
-  return loadConfig(
-    {
-      KAFKA_BROKERS: stack.kafkaBrokers,
-      SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-      REDIS_URL: stack.redisUrl,
-    },
-    {
-      namespace: base,
-      groupId: `${base}-group`,
-      topics: {
-        orders: `${base}.orders`,
-        segmentChanges: `${base}.segments`,
-        churnRisk: `${base}.churn`,
-        dlq: `${base}.dlq`,
-        partitions: PARTITIONS,
-      },
-      logLevel: 'silent',
-    },
-  );
-}
-
 describe('CDNOW_master through Kafka, against the reference', () => {
-  const config = cdnowConfig();
+  const config = testConfig('cdnow', { topics: { partitions: PARTITIONS } });
   const redis = new Redis(stackEndpoints().redisUrl);
   let runSeconds = 0;
 

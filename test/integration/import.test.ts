@@ -9,31 +9,14 @@ import { presetFile } from '../../src/ingest/source.js';
 import { AvroCodec } from '../../src/stream/codec.js';
 import { createSchemaRegistry, lookupSchemaIds, registerSchemas } from '../../src/stream/schemas.js';
 import { ensureTopics } from '../../src/stream/topics.js';
+import { testConfig } from '../support/config.js';
 import { collectRecords, testKafka, uniqueTopic } from '../support/kafka.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 
 const silent = pino({ level: 'silent' });
 
 function stackConfig(prefix: string): Readonly<Config> {
-  const stack = stackEndpoints();
-  const base = uniqueTopic(prefix);
-  return loadConfig(
-    {
-      KAFKA_BROKERS: stack.kafkaBrokers,
-      SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-      REDIS_URL: stack.redisUrl,
-    },
-    {
-      topics: {
-        orders: `${base}.orders`,
-        segmentChanges: `${base}.segments`,
-        churnRisk: `${base}.churn`,
-        dlq: `${base}.dlq`,
-        partitions: 3,
-      },
-      logLevel: 'silent',
-    },
-  );
+  return testConfig(prefix, { topics: { partitions: 3 } });
 }
 
 async function setUpTopics(config: Readonly<Config>) {

@@ -5,7 +5,6 @@ import { Redis } from 'ioredis';
 import type { IHeaders } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Config, loadConfig } from '../../src/config/config.js';
 import { MODELS } from '../../src/domain/segments.js';
 import { DAY_MS } from '../../src/domain/time.js';
 import { Keys } from '../../src/state/keys.js';
@@ -15,6 +14,7 @@ import { startProcessor } from '../../src/stream/processor-runner.js';
 import type { OrderEvent } from '../../src/stream/records.js';
 import { createSchemaRegistry, registerSchemas } from '../../src/stream/schemas.js';
 import { ensureTopics } from '../../src/stream/topics.js';
+import { testConfig } from '../support/config.js';
 import { dropNamespace } from '../support/engine.js';
 import { collectRecords, testKafka, uniqueName } from '../support/kafka.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
@@ -23,28 +23,8 @@ const DAY0 = Date.UTC(2025, 2, 1, 12);
 const header = (headers: IHeaders | undefined, name: string) => headers?.[name]?.toString();
 
 describe('rfm run on a small topic', () => {
-  const stack = stackEndpoints();
-  const base = uniqueName('proc');
-  const config: Readonly<Config> = loadConfig(
-    {
-      KAFKA_BROKERS: stack.kafkaBrokers,
-      SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-      REDIS_URL: stack.redisUrl,
-    },
-    {
-      namespace: base,
-      groupId: `${base}-group`,
-      topics: {
-        orders: `${base}.orders`,
-        segmentChanges: `${base}.segments`,
-        churnRisk: `${base}.churn`,
-        dlq: `${base}.dlq`,
-        partitions: 2,
-      },
-      logLevel: 'silent',
-    },
-  );
-  const redis = new Redis(stack.redisUrl);
+  const config = testConfig('proc', { topics: { partitions: 2 } });
+  const redis = new Redis(stackEndpoints().redisUrl);
   const kafka = testKafka();
   let codec: AvroCodec;
   const bad: { reason: string; value: Buffer }[] = [];
