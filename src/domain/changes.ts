@@ -1,6 +1,7 @@
-// Segment changes: what differs between a customer's stored and new segments,
-// each with an id that is the same however often the change is recomputed.
+// Changes a customer's evaluation produces: segment changes and churn-risk
+// changes, each with an id that is the same however often it is recomputed.
 import { createHash } from 'node:crypto';
+import { type ChurnLevel, type ChurnReason, type ChurnRisk, sameRisk } from './churn.js';
 import type { RfmScores } from './classify.js';
 import type { CustomerFacts } from './facts.js';
 import { MODELS, type ModelName, type Segments } from './segments.js';
@@ -24,6 +25,23 @@ export interface SegmentChange {
   monetaryScore: number | null;
   thresholdsVersion: string;
 }
+
+export interface ChurnRiskChange {
+  eventId: string;
+  customerId: string;
+  previousLevel: ChurnLevel | null;
+  level: ChurnLevel;
+  reasons: ChurnReason[];
+  daysSinceLastPurchase: number | null;
+  pAlive: number | null;
+  predictedClv: number | null;
+  eventTime: number;
+}
+
+/** What the outbox holds and the publisher sends: either kind of change. */
+export type OutputChange =
+  | { kind: 'segment'; change: SegmentChange }
+  | { kind: 'churn'; change: ChurnRiskChange };
 
 /** What made the evaluation happen: an input event, the clock, or a new thresholds version. */
 export interface Trigger {
@@ -82,4 +100,44 @@ export function diffSegments(
     });
   }
   return changes;
+}
+
+/**
+ * The churn-risk change between the stored and the new assessment, or null when
+ * level and reasons are the same. A customer never assessed counts as NONE, so
+ * a new customer at NONE is no change.
+ */
+export function diffChurnRisk(
+  customerId: string,
+  before: ChurnRisk | null,
+  after: ChurnRisk,
+  facts: CustomerFacts,
+  value: { pAlive: number | null; predictedClv: number | null },
+  trigger: Trigger,
+): ChurnRiskChange | null {
+  if (sameRisk(before ?? { level: 'NONE', reasons: [] }, after)) return null;
+  return {
+    eventId: createHash('sha256')
+      .update(
+        [
+          customerId,
+          'churn',
+          before?.level ?? '',
+          after.level,
+          after.reasons.join(','),
+          trigger.cause,
+          trigger.ref,
+        ].join('\u0000'),
+      )
+      .digest('hex')
+      .slice(0, 32),
+    customerId,
+    previousLevel: before?.level ?? null,
+    level: after.level,
+    reasons: after.reasons,
+    daysSinceLastPurchase: facts.r,
+    pAlive: value.pAlive,
+    predictedClv: value.predictedClv,
+    eventTime: trigger.eventTime,
+  };
 }

@@ -1,6 +1,8 @@
 // Re-evaluates one stored customer as of a day: its facts, scores, segments,
-// the changes against what was stored, its index entry and its next due day.
-import { diffSegments, type SegmentChange, type Trigger } from '../domain/changes.js';
+// churn risk, the changes against what was stored, its index entry and its
+// next due day.
+import { diffChurnRisk, diffSegments, type OutputChange, type Trigger } from '../domain/changes.js';
+import { churnRiskOf } from '../domain/churn.js';
 import { scoresOf, segmentsOf } from '../domain/classify.js';
 import { dropExpiredBuckets } from '../domain/customer.js';
 import { nextDueDay } from '../domain/due.js';
@@ -11,7 +13,7 @@ import type { IndexEntry } from '../state/partition-index.js';
 
 export interface Evaluation {
   facts: CustomerFacts;
-  changes: SegmentChange[];
+  changes: OutputChange[];
   index: IndexEntry;
 }
 
@@ -36,10 +38,22 @@ export function evaluate(
     thresholds.version,
     trigger,
   );
+  const churn = churnRiskOf(facts, null);
+  const churnChange = diffChurnRisk(
+    customer.customerId,
+    customer.churn,
+    churn,
+    facts,
+    { pAlive: null, predictedClv: null },
+    trigger,
+  );
   customer.segments = segments;
   customer.scores = scores;
+  customer.churn = churn;
   customer.thresholdsVersion = thresholds.version;
-  return { facts, changes, index: indexEntryOf(customer, facts, today, windowDays) };
+  const outputs: OutputChange[] = changes.map((change) => ({ kind: 'segment', change }));
+  if (churnChange) outputs.push({ kind: 'churn', change: churnChange });
+  return { facts, changes: outputs, index: indexEntryOf(customer, facts, today, windowDays) };
 }
 
 export function indexEntryOf(

@@ -1,7 +1,7 @@
 // Processes one input partition: applies its orders, moves its clock day by day
 // (re-evaluating the customers due), takes new thresholds versions, and hands
 // every change to the publisher only after it is stored with the state.
-import type { SegmentChange, Trigger } from '../domain/changes.js';
+import type { OutputChange, Trigger } from '../domain/changes.js';
 import { applyOrder } from '../domain/customer.js';
 import type { Order } from '../domain/order.js';
 import type { Thresholds } from '../domain/thresholds.js';
@@ -23,7 +23,7 @@ export interface InputOrder {
 }
 
 /** Sends changes downstream; resolves once they are durable there. */
-export type Publisher = (changes: SegmentChange[]) => Promise<void>;
+export type Publisher = (changes: OutputChange[]) => Promise<void>;
 
 export interface PartitionProcessorDeps {
   redis: RedisClient;
@@ -57,7 +57,7 @@ export class PartitionProcessor {
     const pending = await this.deps.index.pending();
     if (pending.length === 0) return;
     const outboxes = await this.deps.customers.readOutboxes(pending);
-    const changes = [...outboxes.values()].flat().map((entry) => JSON.parse(entry) as SegmentChange);
+    const changes = [...outboxes.values()].flat().map((entry) => JSON.parse(entry) as OutputChange);
     await this.deps.publish(changes);
     await this.clearOutboxes(new Map([...outboxes].map(([id, entries]) => [id, entries.length])));
   }
@@ -188,7 +188,7 @@ export class PartitionProcessor {
     clock: { today: number; thresholdsVersion: string | null },
   ): Promise<void> {
     const { redis, index } = this.deps;
-    const changes = new Map<string, SegmentChange[]>();
+    const changes = new Map<string, OutputChange[]>();
     for (const [id, list] of evaluations) {
       const all = list.flatMap((e) => e.changes);
       if (all.length > 0) changes.set(id, all);

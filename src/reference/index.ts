@@ -1,6 +1,7 @@
 // The batch reference: the domain recomputed from scratch, used as the test oracle.
 
 export * from './cdnow.js';
+export * from './churn.js';
 export * from './classify.js';
 export * from './customer-facts.js';
 export * from './snapshot.js';

@@ -1,6 +1,7 @@
 // Reads and writes customers' state in Redis: one pipeline per batch for the
 // reads and one for the writes, whatever the batch size.
 import type { ChainableCommander } from 'ioredis';
+import type { ChurnRisk } from '../domain/churn.js';
 import type { RfmScores } from '../domain/classify.js';
 import { type CustomerState, emptyCustomer } from '../domain/customer.js';
 import type { Segments } from '../domain/segments.js';
@@ -15,6 +16,7 @@ export interface StoredCustomer {
   state: CustomerState;
   segments: Segments | null;
   scores: RfmScores | null;
+  churn: ChurnRisk | null;
   /** The last input offset applied (in the customer's partition), -1 for none. */
   lastOffset: number;
   thresholdsVersion: string | null;
@@ -22,7 +24,7 @@ export interface StoredCustomer {
 
 export interface CustomerWrite {
   customer: StoredCustomer;
-  /** JSON entries for the outbox: changes to publish. */
+  /** JSON entries for the outbox: changes to publish (OutputChange each). */
   outbox: string[];
 }
 
@@ -40,13 +42,16 @@ export class CustomerStore {
     const customers = new Map<string, StoredCustomer>();
     ids.forEach((id, i) => {
       const [version, state, segments, offset, thresholdsVersion] = replies[i] as (string | null)[];
-      const stored = segments ? (JSON.parse(segments) as { g: Segments; s: RfmScores | null }) : null;
+      const stored = segments
+        ? (JSON.parse(segments) as { g: Segments; s: RfmScores | null; c?: ChurnRisk })
+        : null;
       customers.set(id, {
         customerId: id,
         version: version ?? '',
         state: state ? decodeState(state) : emptyCustomer(),
         segments: stored?.g ?? null,
         scores: stored?.s ?? null,
+        churn: stored?.c ?? null,
         lastOffset: offset === null || offset === undefined ? -1 : Number(offset),
         thresholdsVersion: thresholdsVersion ?? null,
       });
@@ -62,7 +67,7 @@ export class CustomerStore {
       keys.outbox,
       customer.version,
       encodeState(customer.state),
-      JSON.stringify({ g: customer.segments, s: customer.scores }),
+      JSON.stringify({ g: customer.segments, s: customer.scores, c: customer.churn }),
       customer.lastOffset,
       customer.thresholdsVersion ?? '',
       ...write.outbox,

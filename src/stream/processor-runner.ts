@@ -55,12 +55,7 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
   });
 
   const stats = { records: 0, deadLetters: 0, changes: 0 };
-  const publisher = new OutputPublisher(
-    producer,
-    codec,
-    config.topics.segmentChanges,
-    `rfm-stream/${config.namespace}`,
-  );
+  const publisher = new OutputPublisher(producer, codec, config.topics, `rfm-stream/${config.namespace}`);
   const keys = new Keys(config.namespace);
   const coordinator = new Coordinator({
     redis,
@@ -72,7 +67,7 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
     windowDays: config.windowDays,
     cadenceDays: config.thresholdsCadenceDays,
     publish: async (changes) => {
-      await publisher.publishSegmentChanges(changes);
+      await publisher.publish(changes);
       stats.changes += changes.length;
     },
     onProcessed: async (partition, offset) => {

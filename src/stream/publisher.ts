@@ -1,36 +1,58 @@
-// Publishes segment changes: Avro values keyed by customer id, CloudEvents
-// headers, acknowledged by all in-sync replicas before the offsets move on.
-import type { Producer } from 'kafkajs';
-import type { SegmentChange } from '../domain/changes.js';
+// Publishes segment and churn-risk changes: Avro values keyed by customer id,
+// CloudEvents headers, acknowledged by all in-sync replicas before the offsets
+// move on.
+import type { Message, Producer } from 'kafkajs';
+import type { OutputChange } from '../domain/changes.js';
 import { cloudEventHeaders } from './cloudevents.js';
 import type { AvroCodec } from './codec.js';
 
 export const SEGMENT_CHANGED_TYPE = 'io.rfmstream.segment.changed';
+export const CHURN_RISK_CHANGED_TYPE = 'io.rfmstream.churn-risk.changed';
+
+export interface OutputTopics {
+  segmentChanges: string;
+  churnRisk: string;
+}
 
 export class OutputPublisher {
   constructor(
     private readonly producer: Producer,
     private readonly codec: AvroCodec,
-    private readonly topic: string,
+    private readonly topics: OutputTopics,
     private readonly source: string,
   ) {}
 
-  async publishSegmentChanges(changes: SegmentChange[]): Promise<void> {
-    if (changes.length === 0) return;
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: changes.map((change) => ({
-        key: change.customerId,
-        value: this.codec.encodeSegmentChange(change),
-        headers: cloudEventHeaders({
+  async publish(changes: OutputChange[]): Promise<void> {
+    const segments: Message[] = [];
+    const risks: Message[] = [];
+    for (const output of changes) {
+      const { change } = output;
+      const headers = (type: string) =>
+        cloudEventHeaders({
           id: change.eventId,
-          type: SEGMENT_CHANGED_TYPE,
+          type,
           source: this.source,
           subject: change.customerId,
           time: change.eventTime,
-        }),
-      })),
-    });
+        });
+      if (output.kind === 'segment') {
+        segments.push({
+          key: change.customerId,
+          value: this.codec.encodeSegmentChange(output.change),
+          headers: headers(SEGMENT_CHANGED_TYPE),
+        });
+      } else {
+        risks.push({
+          key: change.customerId,
+          value: this.codec.encodeChurnRisk(output.change),
+          headers: headers(CHURN_RISK_CHANGED_TYPE),
+        });
+      }
+    }
+    const topicMessages = [
+      { topic: this.topics.segmentChanges, messages: segments },
+      { topic: this.topics.churnRisk, messages: risks },
+    ].filter((t) => t.messages.length > 0);
+    if (topicMessages.length > 0) await this.producer.sendBatch({ acks: -1, topicMessages });
   }
 }

@@ -10,7 +10,7 @@ import type { Thresholds } from '../../src/domain/thresholds.js';
 import { dayOf } from '../../src/domain/time.js';
 import { importOrders } from '../../src/ingest/importer.js';
 import { presetFile } from '../../src/ingest/source.js';
-import { readCdnowMaster, referenceSnapshot } from '../../src/reference/index.js';
+import { readCdnowMaster, referenceChurn, referenceSnapshot } from '../../src/reference/index.js';
 import { CustomerStore } from '../../src/state/customer-store.js';
 import { Keys } from '../../src/state/keys.js';
 import { PartitionIndex } from '../../src/state/partition-index.js';
@@ -83,7 +83,7 @@ describe('CDNOW_master through Kafka, against the reference', () => {
     expect(reference.customers.size).toBe(23_570);
 
     const stored = await new CustomerStore(redis, keys).readMany(reference.customers.keys());
-    const mismatches: Record<string, number> = { missing: 0, r: 0, f: 0, m: 0, scores: 0 };
+    const mismatches: Record<string, number> = { missing: 0, r: 0, f: 0, m: 0, scores: 0, churn: 0 };
     for (const model of MODELS) mismatches[model] = 0;
     const examples: string[] = [];
     for (const [id, expected] of reference.customers) {
@@ -103,6 +103,7 @@ describe('CDNOW_master through Kafka, against the reference', () => {
       count('m', facts.m === expected.m);
       count('scores', JSON.stringify(customer.scores) === JSON.stringify(expected.scores));
       for (const model of MODELS) count(model, customer.segments?.[model] === expected.segments[model]);
+      count('churn', JSON.stringify(customer.churn) === JSON.stringify(referenceChurn(expected)));
     }
     expect({ mismatches, examples }).toEqual({
       mismatches: {

@@ -3,7 +3,7 @@
 // them with the same ids, and the redelivered records change nothing.
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SegmentChange } from '../../src/domain/changes.js';
+import type { OutputChange } from '../../src/domain/changes.js';
 import type { Order } from '../../src/domain/order.js';
 import { DAY_MS } from '../../src/domain/time.js';
 import { dropNamespace, partitionOrders, runEngine } from '../support/engine.js';
@@ -29,14 +29,14 @@ describe('the outbox', () => {
   it('publishes after a restart what a crash kept from Kafka, with the same ids, and no more state', async () => {
     const partitions = partitionOrders(orders, 2);
     const clean = await runEngine(redis, partitions);
-    const cleanIds = new Set(clean.published.map((c) => c.eventId));
+    const cleanIds = new Set([...clean.published, ...clean.churn].map((c) => c.eventId));
     const cleanState = await clean.readCustomers([...new Set(orders.map((o) => o.customerId))]);
     await dropNamespace(redis, clean.namespace);
 
     const namespace = uniqueName('crash');
     let publishes = 0;
-    const lost: SegmentChange[] = [];
-    const firstRun: SegmentChange[] = [];
+    const lost: OutputChange[] = [];
+    const firstRun: OutputChange[] = [];
     await expect(
       runEngine(redis, partitions, {
         namespace,
@@ -55,12 +55,13 @@ describe('the outbox', () => {
     // The restart: same namespace, all records delivered again from the start.
     const restarted = await runEngine(redis, partitions, { namespace });
     try {
-      const ids = new Set(restarted.published.map((c) => c.eventId));
-      for (const change of lost) expect(ids.has(change.eventId), `${change.eventId} republished`).toBe(true);
-      const recovered = restarted.published.filter((c) => lost.some((l) => l.eventId === c.eventId));
-      expect(recovered).toEqual(expect.arrayContaining(lost));
+      const republished = [...restarted.published, ...restarted.churn];
+      const ids = new Set(republished.map((c) => c.eventId));
+      for (const { change } of lost)
+        expect(ids.has(change.eventId), `${change.eventId} republished`).toBe(true);
+      expect(republished).toEqual(expect.arrayContaining(lost.map((l) => l.change)));
       // Together the two runs published every change of the clean run, and nothing else.
-      const all = new Set([...ids, ...firstRun.map((c) => c.eventId)]);
+      const all = new Set([...ids, ...firstRun.map((c) => c.change.eventId)]);
       expect([...all].sort()).toEqual([...cleanIds].sort());
       const state = await restarted.readCustomers([...cleanState.keys()]);
       for (const [id, customer] of cleanState) {

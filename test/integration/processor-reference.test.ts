@@ -9,6 +9,7 @@ import type { Order } from '../../src/domain/order.js';
 import { DAY_MS, dayOf } from '../../src/domain/time.js';
 import {
   customerFacts,
+  referenceChurn,
   referenceScores,
   referenceSegments,
   referenceThresholds,
@@ -75,6 +76,9 @@ async function compare(arrival: Order[], partitionCount: number, exactThresholds
       expect(factsOf(customer.state, today, WINDOW), `facts of ${id} as of ${today}`).toEqual(expectedFacts);
       expect(customer.segments, `segments of ${id}`).toEqual(referenceSegments(expected, thresholds));
       expect(customer.scores, `scores of ${id}`).toEqual(referenceScores(expected, thresholds));
+      expect(customer.churn ?? { level: 'NONE', reasons: [] }, `churn risk of ${id}`).toEqual(
+        referenceChurn(expected),
+      );
     }
   } finally {
     await dropNamespace(redis, run.namespace);

@@ -3,7 +3,7 @@
 // publishes: the streaming side of the reference comparisons, without Kafka.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { SegmentChange } from '../../src/domain/changes.js';
+import type { ChurnRiskChange, OutputChange, SegmentChange } from '../../src/domain/changes.js';
 import type { Order } from '../../src/domain/order.js';
 import { Coordinator } from '../../src/processor/coordinator.js';
 import { CustomerStore, type StoredCustomer } from '../../src/state/customer-store.js';
@@ -15,7 +15,9 @@ import { uniqueName } from './kafka.js';
 
 export interface EngineRun {
   namespace: string;
+  /** The segment changes published, in order. */
   published: SegmentChange[];
+  churn: ChurnRiskChange[];
   coordinator: Coordinator;
   customers: CustomerStore;
   /** Each partition's clock day after the run. */
@@ -43,7 +45,7 @@ export async function runEngine(
     namespace?: string;
     batchSize?: number;
     /** Called before each publish; throwing there simulates a crash between Redis and Kafka. */
-    beforePublish?: (changes: SegmentChange[]) => void;
+    beforePublish?: (changes: OutputChange[]) => void;
   } = {},
 ): Promise<EngineRun> {
   defineScripts(redis);
@@ -52,6 +54,7 @@ export async function runEngine(
   const topic = 'orders';
   const customers = new CustomerStore(redis, keys);
   const published: SegmentChange[] = [];
+  const churn: ChurnRiskChange[] = [];
   const coordinator = new Coordinator({
     redis,
     keys,
@@ -63,7 +66,10 @@ export async function runEngine(
     cadenceDays: options.cadenceDays ?? 1,
     publish: async (changes) => {
       options.beforePublish?.(changes);
-      published.push(...changes);
+      for (const output of changes) {
+        if (output.kind === 'segment') published.push(output.change);
+        else churn.push(output.change);
+      }
     },
   });
   await coordinator.assign(partitions.map((_, p) => p));
@@ -87,6 +93,7 @@ export async function runEngine(
   return {
     namespace,
     published,
+    churn,
     coordinator,
     customers,
     today: async (p) => (await (indexes[p] as PartitionIndex).clock()).today,
