@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   FUTURE_TIMESTAMP: { retriable: false },
   /** An event time before the earliest accepted one (a missing or zeroed time). */
   PAST_TIMESTAMP: { retriable: false },
+  /** An event more than the allowed lateness older than its partition's clock. */
+  LATE: { retriable: false },
   /** The registry refused a schema (incompatible with the subject's history, or malformed). */
   SCHEMA_REJECTED: { retriable: false },
   /** A schema the program needs is not registered (run `rfm topics`). */

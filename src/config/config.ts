@@ -129,6 +129,13 @@ export interface Config {
    * @default 86400000
    */
   maxFutureSkewMs: number;
+  /**
+   * How many days an event may be older than its partition's clock (the latest
+   * event day read) and still be applied; older ones go to the DLQ with reason
+   * LATE. Must be shorter than the window ('7d' in the variable).
+   * @default 7
+   */
+  allowedLatenessDays: number;
   /** Port of /metrics, /healthz, /readyz and /customers. @default 9400 */
   httpPort: number;
   /** @default 'info' */
@@ -171,6 +178,7 @@ export const CONFIG_SOURCES = {
   exchangeRates: { env: 'RFM_EXCHANGE_RATES', default: '' },
   maxAmountMinor: { env: 'RFM_MAX_AMOUNT', default: '100000000' },
   maxFutureSkewMs: { env: 'RFM_MAX_FUTURE', default: '1d' },
+  allowedLatenessDays: { env: 'RFM_ALLOWED_LATENESS', default: '7d' },
   httpPort: { env: 'RFM_HTTP_PORT', default: '9400' },
   logLevel: { env: 'RFM_LOG_LEVEL', default: 'info' },
 } as const satisfies Record<string, Source>;
@@ -263,6 +271,7 @@ const configSchema = z
     exchangeRates,
     maxAmountMinor: integer(1, Number.MAX_SAFE_INTEGER),
     maxFutureSkewMs: duration('ms'),
+    allowedLatenessDays: duration('days'),
     httpPort: integer(0, 65_535),
     logLevel: z
       .string()
@@ -270,6 +279,13 @@ const configSchema = z
       .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
   })
   .superRefine((config, ctx) => {
+    if (config.allowedLatenessDays >= config.windowDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowedLatenessDays'],
+        message: `must be shorter than the window RFM_WINDOW (${config.windowDays}d): an event older than the window can no longer be counted exactly`,
+      });
+    }
     const own = config.exchangeRates[config.reportingCurrency];
     if (own !== undefined && own !== 1) {
       ctx.addIssue({

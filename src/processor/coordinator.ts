@@ -19,6 +19,8 @@ import { type InputOrder, PartitionProcessor, type Publisher } from './partition
 export interface QueuedRecord {
   offset: number;
   order: InputOrder['order'] | null;
+  /** What the reader wants back with a late record, e.g. the original message for the DLQ. */
+  source?: unknown;
 }
 
 export interface CoordinatorOptions {
@@ -31,7 +33,11 @@ export interface CoordinatorOptions {
   partitionCount: number;
   windowDays: number;
   cadenceDays: number;
+  /** How many days before its partition's clock an order may be and still count. */
+  allowedLatenessDays: number;
   publish: Publisher;
+  /** Called for each order too late to count, before the offsets past it are reported processed. */
+  onLate?: (partition: number, record: QueuedRecord) => Promise<void>;
   /** Called once records up to and including `offset` are applied and their outputs sent. */
   onProcessed?: (partition: number, offset: number) => void | Promise<void>;
 }
@@ -158,7 +164,10 @@ export class Coordinator {
     if (n === 0) return;
     const records = slot.queue.splice(0, n);
     const orders = records.flatMap((r) => (r.order ? [{ order: r.order, offset: r.offset }] : []));
-    await slot.processor.applyOrders(orders, this.current);
+    const late = await slot.processor.applyOrders(orders, this.current, this.options.allowedLatenessDays);
+    for (const { offset } of late) {
+      await this.options.onLate?.(partition, records.find((r) => r.offset === offset) as QueuedRecord);
+    }
     await this.options.onProcessed?.(partition, (records[records.length - 1] as QueuedRecord).offset);
   }
 

@@ -64,12 +64,23 @@ export class PartitionProcessor {
 
   /**
    * Applies orders in offset order, all of days before the next thresholds tick.
-   * An order of a later day than the clock first moves the clock to that day.
+   * An order of a later day than the clock first moves the clock to that day; an
+   * order more than `allowedLatenessDays` before the clock is not applied and is
+   * returned, late.
    */
-  async applyOrders(orders: InputOrder[], thresholds: Thresholds): Promise<void> {
+  async applyOrders(
+    orders: InputOrder[],
+    thresholds: Thresholds,
+    allowedLatenessDays: number,
+  ): Promise<InputOrder[]> {
     let run: InputOrder[] = [];
+    const late: InputOrder[] = [];
     for (const input of orders) {
       const day = dayOf(input.order.eventTime);
+      if (this.today !== null && day < this.today - allowedLatenessDays) {
+        late.push(input);
+        continue;
+      }
       if (this.today !== null && day > this.today) {
         await this.applyRun(run, thresholds);
         run = [];
@@ -79,6 +90,7 @@ export class PartitionProcessor {
       run.push(input);
     }
     await this.applyRun(run, thresholds);
+    return late;
   }
 
   private async applyRun(run: InputOrder[], thresholds: Thresholds): Promise<void> {

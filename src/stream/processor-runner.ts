@@ -66,6 +66,14 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
     partitionCount,
     windowDays: config.windowDays,
     cadenceDays: config.thresholdsCadenceDays,
+    allowedLatenessDays: config.allowedLatenessDays,
+    onLate: (partition, record) =>
+      deadLetter(
+        partition,
+        record.source as KafkaMessage,
+        'LATE',
+        `event day is more than ${config.allowedLatenessDays} days before the partition's clock`,
+      ),
     publish: async (changes) => {
       await publisher.publish(changes);
       stats.changes += changes.length;
@@ -129,7 +137,7 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
         minEventTime: 0,
         now: Date.now(),
       });
-      if (admission.ok) return { offset, order: admission.order };
+      if (admission.ok) return { offset, order: admission.order, source: message };
       await deadLetter(partition, message, admission.reason, admission.message);
     } catch (error) {
       if (isRetriable(error)) throw error;

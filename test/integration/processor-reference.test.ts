@@ -14,6 +14,7 @@ import {
   referenceSegments,
   referenceThresholds,
 } from '../../src/reference/index.js';
+import type { StoredCustomer } from '../../src/state/customer-store.js';
 import { dropNamespace, partitionOf, partitionOrders, runEngine } from '../support/engine.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 
@@ -58,7 +59,11 @@ const historyArb = fc
   });
 
 async function compare(arrival: Order[], partitionCount: number, exactThresholds: boolean): Promise<void> {
-  const run = await runEngine(redis, partitionOrders(arrival, partitionCount), { windowDays: WINDOW });
+  // Every event counts however late: the lateness rule has a test of its own.
+  const run = await runEngine(redis, partitionOrders(arrival, partitionCount), {
+    windowDays: WINDOW,
+    allowedLatenessDays: 10_000,
+  });
   try {
     const thresholds = run.coordinator.thresholds;
     if (exactThresholds && thresholds.day !== null) {
@@ -100,6 +105,42 @@ describe('streaming state against the batch reference', () => {
         compare(orders, partitions, false),
       ),
       { numRuns: 25 },
+    );
+  });
+
+  it('rejects exactly the orders older than the allowed lateness, and counts the rest', async () => {
+    const LATENESS = 3;
+    await fc.assert(
+      fc.asyncProperty(historyArb, async (arrival) => {
+        // One partition: its clock before an order is the latest day of the orders it accepted.
+        let clock = Number.NEGATIVE_INFINITY;
+        const accepted: Order[] = [];
+        const rejected: Order[] = [];
+        for (const order of arrival) {
+          const day = dayOf(order.eventTime);
+          if (day < clock - LATENESS) rejected.push(order);
+          else {
+            accepted.push(order);
+            clock = Math.max(clock, day);
+          }
+        }
+        const run = await runEngine(redis, [arrival], { windowDays: WINDOW, allowedLatenessDays: LATENESS });
+        try {
+          expect(run.late).toEqual(rejected);
+          const today = (await run.today(0)) as number;
+          const expected = customerFacts(accepted, today, WINDOW);
+          const stored = await run.readCustomers([...expected.keys()]);
+          for (const [id, facts] of expected) {
+            const { customerId: _, ...expectedFacts } = facts;
+            expect(factsOf((stored.get(id) as StoredCustomer).state, today, WINDOW), id).toEqual(
+              expectedFacts,
+            );
+          }
+        } finally {
+          await dropNamespace(redis, run.namespace);
+        }
+      }),
+      { numRuns: 20 },
     );
   });
 

@@ -18,6 +18,8 @@ export interface EngineRun {
   /** The segment changes published, in order. */
   published: SegmentChange[];
   churn: ChurnRiskChange[];
+  /** Orders rejected as later than the allowed lateness. */
+  late: Order[];
   coordinator: Coordinator;
   customers: CustomerStore;
   /** Each partition's clock day after the run. */
@@ -42,6 +44,7 @@ export async function runEngine(
   options: {
     windowDays?: number;
     cadenceDays?: number;
+    allowedLatenessDays?: number;
     namespace?: string;
     batchSize?: number;
     /** Called before each publish; throwing there simulates a crash between Redis and Kafka. */
@@ -55,6 +58,7 @@ export async function runEngine(
   const customers = new CustomerStore(redis, keys);
   const published: SegmentChange[] = [];
   const churn: ChurnRiskChange[] = [];
+  const late: Order[] = [];
   const coordinator = new Coordinator({
     redis,
     keys,
@@ -64,6 +68,10 @@ export async function runEngine(
     partitionCount: partitions.length,
     windowDays: options.windowDays ?? 365,
     cadenceDays: options.cadenceDays ?? 1,
+    allowedLatenessDays: options.allowedLatenessDays ?? 30,
+    onLate: async (_partition, record) => {
+      if (record.order) late.push(record.order);
+    },
     publish: async (changes) => {
       options.beforePublish?.(changes);
       for (const output of changes) {
@@ -94,6 +102,7 @@ export async function runEngine(
     namespace,
     published,
     churn,
+    late,
     coordinator,
     customers,
     today: async (p) => (await (indexes[p] as PartitionIndex).clock()).today,
