@@ -112,6 +112,7 @@ describe('CDNOW_master through Kafka, against the reference', () => {
         f: 0,
         m: 0,
         scores: 0,
+        churn: 0,
         rfm8: 0,
         'rfm-scores': 0,
         tier: 0,
