@@ -52,6 +52,7 @@ export function formatCustomer(view: CustomerView): string {
     ['90 days before', `${facts.prior90Count} tx, ${money(facts.prior90Spend)}`],
     ['scores R/F/M', view.scores ? `${view.scores.r}/${view.scores.f}/${view.scores.m}` : '-'],
     ...MODELS.map((model): [string, string] => [`segment ${model}`, view.segments?.[model] ?? '-']),
+    ['churn risk', view.churnRisk ? [view.churnRisk.level, ...view.churnRisk.reasons].join(' ') : '-'],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');

@@ -1,6 +1,7 @@
 // Read-only views of the state for people and tools: one customer as `rfm
 // inspect` and GET /customers/{id} show it, and the segment populations of
 // `rfm report`.
+import type { ChurnRisk } from '../domain/churn.js';
 import type { RfmScores } from '../domain/classify.js';
 import { type CustomerFacts, factsOf } from '../domain/facts.js';
 import { MODELS, type ModelName, SEGMENTS_OF, type Segments } from '../domain/segments.js';
@@ -27,6 +28,7 @@ export interface CustomerView {
   facts: CustomerFacts;
   scores: RfmScores | null;
   segments: Segments | null;
+  churnRisk: ChurnRisk | null;
   /** Days kept in the rolling state. */
   bucketDays: number;
   lastAppliedOffset: number;
@@ -68,6 +70,7 @@ export async function customerView(scope: StateScope, customerId: string): Promi
     facts: factsOf(stored.state, today ?? stored.state.lastPurchaseDay ?? 0, scope.windowDays),
     scores: stored.scores,
     segments: stored.segments,
+    churnRisk: stored.churn,
     bucketDays: stored.state.buckets.length,
     lastAppliedOffset: stored.lastOffset,
   };

@@ -32,7 +32,10 @@ export interface CalibrationSummary {
  * transaction and the model has no negative spend); SIGNUP events are ignored;
  * duplicate event ids count once.
  */
-export function calibrationSummaries(orders: Iterable<Order>, options: CalibrationOptions): CalibrationSummary[] {
+export function calibrationSummaries(
+  orders: Iterable<Order>,
+  options: CalibrationOptions,
+): CalibrationSummary[] {
   const { calibrationEndDay, daysPerUnit } = options;
   if (!Number.isInteger(calibrationEndDay)) {
     throw new RangeError(`calibrationEndDay must be a whole UTC day number, got ${calibrationEndDay}`);

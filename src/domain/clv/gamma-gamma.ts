@@ -37,7 +37,10 @@ export interface GammaGammaFitOptions extends Pick<MinimizeOptions, 'maxIteratio
  * Log-density of a customer's mean spend mx given x transactions (x > 0, mx > 0):
  * the mean of x gamma(p, nu) values is gamma(px, nu x), and nu ~ gamma(q, v).
  */
-export function gammaGammaCustomerLogLikelihood(params: GammaGammaParams, customer: GammaGammaCustomer): number {
+export function gammaGammaCustomerLogLikelihood(
+  params: GammaGammaParams,
+  customer: GammaGammaCustomer,
+): number {
   const { p, q, v } = params;
   const { x, mx } = customer;
   const px = p * x;
@@ -53,7 +56,10 @@ export function gammaGammaCustomerLogLikelihood(params: GammaGammaParams, custom
 }
 
 /** The log-likelihood of the customers with x > 0 and mx > 0; the others carry no spend information. */
-export function gammaGammaLogLikelihood(params: GammaGammaParams, customers: readonly GammaGammaCustomer[]): number {
+export function gammaGammaLogLikelihood(
+  params: GammaGammaParams,
+  customers: readonly GammaGammaCustomer[],
+): number {
   let total = 0;
   for (const customer of customers) {
     if (informative(customer)) total += gammaGammaCustomerLogLikelihood(params, customer);

@@ -139,7 +139,11 @@ const EXPAND = 2;
 const CONTRACT = 0.5;
 const SHRINK = 0.5;
 
-function nelderMead(f: (y: readonly number[]) => number, start: readonly number[], options: RunOptions): RunResult {
+function nelderMead(
+  f: (y: readonly number[]) => number,
+  start: readonly number[],
+  options: RunOptions,
+): RunResult {
   const n = start.length;
   const points: number[][] = [start.slice()];
   for (let i = 0; i < n; i++) {
@@ -167,7 +171,8 @@ function nelderMead(f: (y: readonly number[]) => number, start: readonly number[
     let size = 0;
     for (let i = 1; i <= n; i++) {
       const vertex = points[i] as number[];
-      for (let j = 0; j < n; j++) size = Math.max(size, Math.abs((vertex[j] as number) - (best[j] as number)));
+      for (let j = 0; j < n; j++)
+        size = Math.max(size, Math.abs((vertex[j] as number) - (best[j] as number)));
     }
     if (spread <= options.tolerance * Math.max(1, Math.abs(bestValue)) && size <= options.stepTolerance) {
       return { point: best.slice(), value: bestValue, iterations, converged: true };
