@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       exchangeRates: {},
       maxAmountMinor: 100_000_000,
       maxFutureSkewMs: 86_400_000,
+      allowedLatenessDays: 7,
       httpPort: 9400,
       logLevel: 'info',
     });
@@ -242,5 +243,12 @@ describe('redisOptions', () => {
       username: 'acl',
       password: 'pw',
     });
+  });
+});
+
+describe('allowed lateness', () => {
+  it('must be shorter than the window, and says so naming both variables', () => {
+    expect(() => loadConfig({ RFM_WINDOW: '30d', RFM_ALLOWED_LATENESS: '30d' })).toThrow(/RFM_WINDOW/);
+    expect(loadConfig({ RFM_WINDOW: '30d', RFM_ALLOWED_LATENESS: '29d' }).allowedLatenessDays).toBe(29);
   });
 });

@@ -11,7 +11,6 @@ import { createSchemaRegistry, lookupSchemaIds, registerSchemas } from '../../sr
 import { ensureTopics } from '../../src/stream/topics.js';
 import { testConfig } from '../support/config.js';
 import { collectRecords, testKafka, uniqueTopic } from '../support/kafka.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
 
 const silent = pino({ level: 'silent' });
 

@@ -7,7 +7,7 @@ import { hyp2f1, lnGamma, logSumExp } from './special.js';
 export interface BgnbdParams {
   /** Shape of the gamma distribution of purchase rates. */
   r: number;
-  /** Scale of the gamma distribution of purchase rates, in the time unit of the data. */
+  /** Rate parameter of that gamma distribution: a time, in the unit of the data (weeks for CDNOW). */
   alpha: number;
   /** Beta distribution of the drop-out probability after each purchase. */
   a: number;
@@ -64,17 +64,14 @@ export function bgnbdLogLikelihood(params: BgnbdParams, customers: readonly Bgnb
 export function fitBgnbd(customers: readonly BgnbdCustomer[], options: BgnbdFitOptions = {}): BgnbdFit {
   if (customers.length === 0) throw new RangeError('fitBgnbd needs at least one customer');
   for (const customer of customers) assertCustomer(customer);
-  // Customers with the same (x, tx, T) contribute the same term: summing it once
-  // per distinct summary, weighted, makes each evaluation several times cheaper.
-  const groups = groupCustomers(customers);
+  const cohorts = groupByRepeats(customers);
   const meanT = customers.reduce((sum, c) => sum + c.T, 0) / customers.length;
   const start = options.start ?? { r: 1, alpha: meanT > 0 ? meanT : 1, a: 1, b: 1 };
-  const negativeLogLikelihood = ([r, alpha, a, b]: readonly number[]) => {
-    const params = { r: r as number, alpha: alpha as number, a: a as number, b: b as number };
-    let total = 0;
-    for (const group of groups) total += group.count * bgnbdCustomerLogLikelihood(params, group.customer);
-    return -total;
-  };
+  const negativeLogLikelihood = ([r, alpha, a, b]: readonly number[]) =>
+    -groupedLogLikelihood(
+      { r: r as number, alpha: alpha as number, a: a as number, b: b as number },
+      cohorts,
+    );
   const result = minimize(negativeLogLikelihood, [start.r, start.alpha, start.a, start.b], {
     lower: [0, 0, 0, 0],
     ...(options.maxIterations !== undefined && { maxIterations: options.maxIterations }),
@@ -147,13 +144,43 @@ function assertCustomer(customer: BgnbdCustomer): void {
   }
 }
 
-function groupCustomers(customers: readonly BgnbdCustomer[]): { customer: BgnbdCustomer; count: number }[] {
-  const groups = new Map<string, { customer: BgnbdCustomer; count: number }>();
-  for (const customer of customers) {
-    const key = `${customer.x}:${customer.tx}:${customer.T}`;
-    const group = groups.get(key);
-    if (group) group.count++;
-    else groups.set(key, { customer: { x: customer.x, tx: customer.tx, T: customer.T }, count: 1 });
+// Customers sharing x share every lnGamma term, and customers sharing (x, tx, T)
+// share the whole term: the fit evaluates the likelihood hundreds of times, so
+// it is worth paying the lnGamma calls once per x and the rest once per summary.
+interface RepeatCohort {
+  x: number;
+  summaries: { tx: number; T: number; count: number }[];
+}
+
+function groupByRepeats(customers: readonly BgnbdCustomer[]): RepeatCohort[] {
+  const cohorts = new Map<number, Map<string, { tx: number; T: number; count: number }>>();
+  for (const { x, tx, T } of customers) {
+    let summaries = cohorts.get(x);
+    if (!summaries) {
+      summaries = new Map();
+      cohorts.set(x, summaries);
+    }
+    const key = `${tx}:${T}`;
+    const summary = summaries.get(key);
+    if (summary) summary.count++;
+    else summaries.set(key, { tx, T, count: 1 });
   }
-  return [...groups.values()];
+  return [...cohorts].map(([x, summaries]) => ({ x, summaries: [...summaries.values()] }));
+}
+
+// bgnbdCustomerLogLikelihood summed over the cohorts, term for term.
+function groupedLogLikelihood(params: BgnbdParams, cohorts: readonly RepeatCohort[]): number {
+  const { r, alpha, a, b } = params;
+  const shared = -lnGamma(r) + r * Math.log(alpha) + lnGamma(a + b) - lnGamma(b);
+  let total = 0;
+  for (const { x, summaries } of cohorts) {
+    const ofX = shared + lnGamma(r + x) + lnGamma(b + x) - lnGamma(a + b + x);
+    const dropOdds = x > 0 ? Math.log(a) - Math.log(b + x - 1) : Number.NEGATIVE_INFINITY;
+    for (const { tx, T, count } of summaries) {
+      const aliveAtT = -(r + x) * Math.log(alpha + T);
+      const droppedAfterTx = dropOdds - (r + x) * Math.log(alpha + tx);
+      total += count * (ofX + logSumExp(aliveAtT, droppedAfterTx));
+    }
+  }
+  return total;
 }

@@ -85,8 +85,9 @@ export function fitGammaGamma(
   }
   const meanSpend = used.reduce((sum, c) => sum + c.mx, 0) / used.length;
   const start = options.start ?? { p: 1, q: 2, v: meanSpend };
+  const cohorts = groupByTransactions(used);
   const negativeLogLikelihood = ([p, q, v]: readonly number[]) =>
-    -gammaGammaLogLikelihood({ p: p as number, q: q as number, v: v as number }, used);
+    -groupedLogLikelihood({ p: p as number, q: q as number, v: v as number }, cohorts);
   const result = minimize(negativeLogLikelihood, [start.p, start.q, start.v], {
     lower: [0, 0, 0],
     ...(options.maxIterations !== undefined && { maxIterations: options.maxIterations }),
@@ -121,4 +122,37 @@ export function conditionalExpectedSpend(params: GammaGammaParams, x: number, mx
 
 function informative(customer: GammaGammaCustomer): boolean {
   return customer.x > 0 && customer.mx > 0;
+}
+
+// Customers sharing x share the lnGamma terms, and ln mx does not depend on the
+// parameters: computing those once makes each of the fit's evaluations cheap.
+interface TransactionCohort {
+  x: number;
+  spends: { mx: number; logMx: number }[];
+}
+
+function groupByTransactions(customers: readonly GammaGammaCustomer[]): TransactionCohort[] {
+  const cohorts = new Map<number, { mx: number; logMx: number }[]>();
+  for (const { x, mx } of customers) {
+    let spends = cohorts.get(x);
+    if (!spends) {
+      spends = [];
+      cohorts.set(x, spends);
+    }
+    spends.push({ mx, logMx: Math.log(mx) });
+  }
+  return [...cohorts].map(([x, spends]) => ({ x, spends }));
+}
+
+// gammaGammaCustomerLogLikelihood summed over the cohorts, term for term.
+function groupedLogLikelihood(params: GammaGammaParams, cohorts: readonly TransactionCohort[]): number {
+  const { p, q, v } = params;
+  const shared = -lnGamma(q) + q * Math.log(v);
+  let total = 0;
+  for (const { x, spends } of cohorts) {
+    const px = p * x;
+    const ofX = shared + lnGamma(px + q) - lnGamma(px) + px * Math.log(x);
+    for (const { mx, logMx } of spends) total += ofX + (px - 1) * logMx - (px + q) * Math.log(x * mx + v);
+  }
+  return total;
 }

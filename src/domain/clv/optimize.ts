@@ -17,7 +17,10 @@ export interface MinimizeOptions {
   tolerance?: number;
   /** Largest simplex edge, in the transformed space, at which a run may stop. @default 1e-9 */
   stepTolerance?: number;
-  /** Edge of each starting simplex, in the transformed space. @default 0.5 */
+  /**
+   * Each starting simplex moves one parameter at a time by `initialStep * max(1, |x|)`
+   * (or back, to stay within the bounds). @default 0.5
+   */
   initialStep?: number;
   /** Restarts after the first run before giving up on settling. @default 25 */
   maxRestarts?: number;
@@ -68,11 +71,11 @@ export function minimize(
   }
   let iterations = 0;
   for (let restart = 0; restart <= maxRestarts; restart++) {
-    const run = nelderMead(evaluate, best, {
+    const simplex = startingSimplex(best, transforms, lower, upper, initialStep);
+    const run = nelderMead(evaluate, simplex, {
       maxIterations: maxIterations - iterations,
       tolerance,
       stepTolerance,
-      initialStep,
     });
     iterations += run.iterations;
     const improvement = bestValue - run.value;
@@ -81,7 +84,8 @@ export function minimize(
       bestValue = run.value;
     }
     if (!run.converged) break;
-    // A run can stall on a flat ridge with a collapsed simplex; a fresh simplex
+    // A run can stall with a collapsed simplex, on a ridge or where the transform
+    // flattens the objective (a parameter driven towards a bound); a fresh simplex
     // from the same point either confirms the minimum or moves on.
     if (restart > 0 && improvement <= tolerance * Math.max(1, Math.abs(bestValue))) {
       return { params: toParams(best), value: bestValue, iterations, converged: true };
@@ -117,11 +121,37 @@ function boundTransform(lo: number, hi: number, x0: number, index: number): Boun
   return { toParam: (y) => y, fromParam: (x) => x };
 }
 
+// The simplex is built in parameter space, not the transformed one: a parameter
+// that has run to 1e-20 or onto a bound sits where the transform is flat, and a
+// step there must bring it back to its own scale to see the objective move.
+function startingSimplex(
+  y: readonly number[],
+  transforms: readonly BoundTransform[],
+  lower: readonly number[],
+  upper: readonly number[],
+  initialStep: number,
+): number[][] {
+  const simplex = [y.slice()];
+  y.forEach((yi, i) => {
+    const transform = transforms[i] as BoundTransform;
+    const lo = lower[i] as number;
+    const hi = upper[i] as number;
+    const x = transform.toParam(yi);
+    const step = initialStep * Math.max(1, Math.abs(x));
+    let moved = x + step;
+    if (!(moved < hi)) moved = x - step;
+    if (!(moved > lo)) moved = x + step / 2 < hi ? (x + hi) / 2 : (lo + x) / 2;
+    const vertex = y.slice();
+    vertex[i] = transform.fromParam(moved);
+    simplex.push(vertex);
+  });
+  return simplex;
+}
+
 interface RunOptions {
   maxIterations: number;
   tolerance: number;
   stepTolerance: number;
-  initialStep: number;
 }
 
 interface RunResult {
@@ -141,16 +171,11 @@ const SHRINK = 0.5;
 
 function nelderMead(
   f: (y: readonly number[]) => number,
-  start: readonly number[],
+  simplex: number[][],
   options: RunOptions,
 ): RunResult {
-  const n = start.length;
-  const points: number[][] = [start.slice()];
-  for (let i = 0; i < n; i++) {
-    const vertex = start.slice();
-    vertex[i] = (vertex[i] as number) + options.initialStep;
-    points.push(vertex);
-  }
+  const n = simplex.length - 1;
+  const points = simplex;
   const values = points.map(f);
   const combine = (from: readonly number[], to: readonly number[], weight: number) =>
     from.map((v, j) => v + weight * ((to[j] as number) - v));

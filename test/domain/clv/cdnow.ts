@@ -50,8 +50,23 @@ export function readCdnowOrders(file: 'CDNOW_sample.txt' | 'CDNOW_master.txt'): 
       customerId: String(Number(customer)),
       kind: 'PURCHASE',
       amountMinor: Math.round(Number(dollars) * 100),
-      eventTime: Date.UTC(Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)) - 1, Number(yyyymmdd.slice(6)), 12),
+      eventTime: Date.UTC(
+        Number(yyyymmdd.slice(0, 4)),
+        Number(yyyymmdd.slice(4, 6)) - 1,
+        Number(yyyymmdd.slice(6)),
+        12,
+      ),
     });
   });
   return orders;
+}
+
+/** sample_id -> master_id of the sample's customers, both as numbers without leading zeros. */
+export function cdnowSampleMasterIds(): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const line of readFileSync(new URL('CDNOW_sample.txt', DATA), 'utf8').split(/\r?\n/)) {
+    const [master, sample] = line.trim().split(/\s+/);
+    if (master && sample) ids.set(String(Number(sample)), String(Number(master)));
+  }
+  return ids;
 }
