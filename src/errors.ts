@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   SCHEMA_NOT_REGISTERED: { retriable: false },
   /** A topic the program needs does not exist (run `rfm topics`). */
   TOPIC_MISSING: { retriable: false },
+  /** The value models cannot be fitted to the calibration data (no repeat buyers, no optimum). */
+  FIT_FAILED: { retriable: false },
   /** An input file that cannot be read. */
   INPUT_FILE: { retriable: false },
   REDIS_UNAVAILABLE: { retriable: true },

@@ -2,6 +2,7 @@
 // and registers itself here.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerFit } from './fit.js';
 import { registerImport } from './import.js';
 import { registerInspect } from './inspect.js';
 import { addConfigFlags, GLOBAL_FLAGS } from './options.js';
@@ -25,5 +26,6 @@ export function createProgram(): Command {
   registerRun(program);
   registerInspect(program);
   registerReport(program);
+  registerFit(program);
   return program;
 }

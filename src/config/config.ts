@@ -6,6 +6,7 @@ import {
   bool,
   brokers,
   currency,
+  decimal,
   duration,
   exchangeRates,
   integer,
@@ -136,6 +137,25 @@ export interface Config {
    * @default 7
    */
   allowedLatenessDays: number;
+  /**
+   * Days without a purchase after which a customer counts as lapsed in the churn
+   * rate of `rfm report` ('90d' in the variable). Longer than a month, and short
+   * enough that the rolling state still holds the days the rate looks back on:
+   * at most min(window, 180d) - allowed lateness - 31d. Null (no churn rate)
+   * when the window is too short for any such value.
+   * @default 90
+   */
+  churnAfterDays: number | null;
+  /**
+   * Horizon of expected transactions and predicted CLV under a fitted value model ('365d' in the variable).
+   * @default 365
+   */
+  clvHorizonDays: number;
+  /**
+   * Yearly discount rate of predicted CLV, applied month by month (0.1 = 10 %).
+   * @default 0
+   */
+  clvDiscountRate: number;
   /** Port of /metrics, /healthz, /readyz and /customers. @default 9400 */
   httpPort: number;
   /** @default 'info' */
@@ -179,6 +199,9 @@ export const CONFIG_SOURCES = {
   maxAmountMinor: { env: 'RFM_MAX_AMOUNT', default: '100000000' },
   maxFutureSkewMs: { env: 'RFM_MAX_FUTURE', default: '1d' },
   allowedLatenessDays: { env: 'RFM_ALLOWED_LATENESS', default: '7d' },
+  churnAfterDays: { env: 'RFM_CHURN_AFTER', default: '90d' },
+  clvHorizonDays: { env: 'RFM_CLV_HORIZON', default: '365d' },
+  clvDiscountRate: { env: 'RFM_CLV_DISCOUNT_RATE', default: '0' },
   httpPort: { env: 'RFM_HTTP_PORT', default: '9400' },
   logLevel: { env: 'RFM_LOG_LEVEL', default: 'info' },
 } as const satisfies Record<string, Source>;
@@ -272,6 +295,9 @@ const configSchema = z
     maxAmountMinor: integer(1, Number.MAX_SAFE_INTEGER),
     maxFutureSkewMs: duration('ms'),
     allowedLatenessDays: duration('days'),
+    churnAfterDays: duration('days'),
+    clvHorizonDays: duration('days'),
+    clvDiscountRate: decimal(0, 10),
     httpPort: integer(0, 65_535),
     logLevel: z
       .string()
@@ -286,6 +312,14 @@ const configSchema = z
         message: `must be shorter than the window RFM_WINDOW (${config.windowDays}d): an event older than the window can no longer be counted exactly`,
       });
     }
+    const lookBack = churnLookBackDays(config);
+    if (lookBack >= 32 && (config.churnAfterDays < 32 || config.churnAfterDays > lookBack)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['churnAfterDays'],
+        message: `must be from 32d (longer than a month) to ${lookBack}d (min(RFM_WINDOW, 180d) - RFM_ALLOWED_LATENESS - 31d, the days the state keeps to look back on)`,
+      });
+    }
     const own = config.exchangeRates[config.reportingCurrency];
     if (own !== undefined && own !== 1) {
       ctx.addIssue({
@@ -294,7 +328,16 @@ const configSchema = z
         message: `gives ${config.reportingCurrency} a rate of ${own}, but it is the reporting currency (RFM_CURRENCY): remove it`,
       });
     }
-  });
+  })
+  .transform((config) => ({
+    ...config,
+    churnAfterDays: churnLookBackDays(config) >= 32 ? config.churnAfterDays : null,
+  }));
+
+/** The longest lapse the churn rate can look back on: what the rolling state keeps, less lateness and a month. */
+function churnLookBackDays(config: { windowDays: number; allowedLatenessDays: number }): number {
+  return Math.min(config.windowDays, 180) - config.allowedLatenessDays - 31;
+}
 
 type DeepPartial<T> = T extends readonly unknown[]
   ? T

@@ -14,6 +14,16 @@ export function integer(min: number, max: number) {
   });
 }
 
+/** A decimal number in [min, max], e.g. '0.1'. */
+export function decimal(min: number, max: number) {
+  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const n = typeof value === 'number' ? value : value.trim() === '' ? Number.NaN : Number(value);
+    if (Number.isFinite(n) && n >= min && n <= max) return n;
+    ctx.addIssue(`must be a number from ${min} to ${max}`);
+    return z.NEVER;
+  });
+}
+
 const TRUE = ['true', '1', 'yes', 'on'];
 const FALSE = ['false', '0', 'no', 'off'];
 export const bool = z.union([z.boolean(), z.string()]).transform((value, ctx) => {

@@ -20,9 +20,17 @@ export interface CustomerState {
   signedUp: boolean;
   lifetimeTransactions: number;
   firstPurchaseDay: number | null;
+  /** The second purchase day (the first repeat transaction): what cohort retention counts. */
+  secondPurchaseDay: number | null;
   lastPurchaseDay: number | null;
   lifetimePurchases: number;
   lifetimeRefunds: number;
+  /**
+   * Net spend of the repeat transactions, minor units: over every purchase day
+   * but the first, max(0, that day's purchases - that day's refunds). The value
+   * models' mean repeat spend is this over (lifetimeTransactions - 1).
+   */
+  repeatSpend: number;
   /** Ascending by day; only days still in the window (and the trend windows) are kept. */
   buckets: DayBucket[];
 }
@@ -32,9 +40,11 @@ export function emptyCustomer(): CustomerState {
     signedUp: false,
     lifetimeTransactions: 0,
     firstPurchaseDay: null,
+    secondPurchaseDay: null,
     lastPurchaseDay: null,
     lifetimePurchases: 0,
     lifetimeRefunds: 0,
+    repeatSpend: 0,
     buckets: [],
   };
 }
@@ -64,20 +74,45 @@ export function applyOrder(state: CustomerState, order: Order, day: number): App
   const bucket = bucketFor(state, day);
   if (bucket.eventKeys.includes(key)) return 'DUPLICATE';
   bucket.eventKeys.push(key);
+  const repeatBefore = repeatSpendOf(state, bucket);
   if (order.kind === 'REFUND') {
     bucket.refunds += order.amountMinor;
     state.lifetimeRefunds += order.amountMinor;
-    return 'APPLIED';
+  } else {
+    bucket.purchases += order.amountMinor;
+    state.lifetimePurchases += order.amountMinor;
+    if (!bucket.purchased) {
+      bucket.purchased = true;
+      state.lifetimeTransactions += 1;
+      addPurchaseDay(state, day);
+    }
   }
-  bucket.purchases += order.amountMinor;
-  state.lifetimePurchases += order.amountMinor;
-  if (!bucket.purchased) {
-    bucket.purchased = true;
-    state.lifetimeTransactions += 1;
-    if (state.firstPurchaseDay === null || day < state.firstPurchaseDay) state.firstPurchaseDay = day;
-    if (state.lastPurchaseDay === null || day > state.lastPurchaseDay) state.lastPurchaseDay = day;
-  }
+  state.repeatSpend += repeatSpendOf(state, bucket) - repeatBefore;
   return 'APPLIED';
+}
+
+/** What one day adds to `repeatSpend`: its net, floored at 0, if it is a purchase day but not the first. */
+function repeatSpendOf(state: CustomerState, bucket: DayBucket): number {
+  if (!bucket.purchased || bucket.day === state.firstPurchaseDay) return 0;
+  return Math.max(0, bucket.purchases - bucket.refunds);
+}
+
+/** A new purchase day: it may be the first, the second or the last (late orders arrive out of order). */
+function addPurchaseDay(state: CustomerState, day: number): void {
+  const first = state.firstPurchaseDay;
+  if (first === null) {
+    state.firstPurchaseDay = day;
+  } else if (day < first) {
+    // The old first day becomes a repeat transaction. Its bucket is still kept:
+    // an order older than the kept days is late and never applied.
+    const formerFirst = state.buckets.find((b) => b.day === first);
+    state.firstPurchaseDay = day;
+    state.secondPurchaseDay = first;
+    if (formerFirst) state.repeatSpend += repeatSpendOf(state, formerFirst);
+  } else if (state.secondPurchaseDay === null || day < state.secondPurchaseDay) {
+    state.secondPurchaseDay = day;
+  }
+  if (state.lastPurchaseDay === null || day > state.lastPurchaseDay) state.lastPurchaseDay = day;
 }
 
 function bucketFor(state: CustomerState, day: number): DayBucket {

@@ -4,6 +4,7 @@
 // a version is computed from the population exactly as of its day, whatever the
 // order in which partitions were read.
 
+import type { ValueSettings } from '../domain/clv/value-model.js';
 import { thresholdsFrom } from '../domain/population.js';
 import { EMPTY_THRESHOLDS, type Thresholds } from '../domain/thresholds.js';
 import { dayOf } from '../domain/time.js';
@@ -13,6 +14,7 @@ import { PartitionIndex } from '../state/partition-index.js';
 import { RedisPopulation } from '../state/population.js';
 import type { RedisClient } from '../state/scripts.js';
 import type { ThresholdsStore } from '../state/thresholds-store.js';
+import type { ValueModelStore } from '../state/value-model-store.js';
 import { type InputOrder, PartitionProcessor, type Publisher } from './partition-processor.js';
 
 /** A record read from a partition: an order, or null for a record that went to the DLQ. */
@@ -28,6 +30,11 @@ export interface CoordinatorOptions {
   keys: Keys;
   customers: CustomerStore;
   thresholdsStore: ThresholdsStore;
+  /** Where `rfm fit` stores value models; the current one is picked up between batches. */
+  valueModels?: ValueModelStore;
+  /** How a value model is applied. @default 365 days, no discounting */
+  valueHorizonDays?: number;
+  annualDiscountRate?: number;
   topic: string;
   /** Every partition of the topic: the population spans them all. */
   partitionCount: number;
@@ -51,6 +58,7 @@ interface PartitionSlot {
 
 export class Coordinator {
   private current: Thresholds = EMPTY_THRESHOLDS;
+  private value: ValueSettings | null = null;
   private readonly slots = new Map<number, PartitionSlot>();
   private readonly indexes: PartitionIndex[];
   private draining: Promise<void> = Promise.resolve();
@@ -66,6 +74,11 @@ export class Coordinator {
     return this.current;
   }
 
+  /** The value model version in use, or null before the first fit. */
+  get valueVersion(): string | null {
+    return this.value?.model.version ?? null;
+  }
+
   /** Takes ownership of partitions: restores their clocks, publishes what a crash left unsent. */
   assign(partitions: number[]): Promise<void> {
     // After any drain in progress: a rebalance must not pull partitions from under it.
@@ -75,6 +88,7 @@ export class Coordinator {
   private async assignNow(partitions: number[]): Promise<void> {
     this.slots.clear();
     this.current = (await this.options.thresholdsStore.current()) ?? EMPTY_THRESHOLDS;
+    this.value = await this.loadValueSettings(null);
     for (const partition of partitions) {
       const index = this.indexes[partition];
       if (!index) throw new Error(`partition ${partition} is outside the topic's ${this.indexes.length}`);
@@ -87,6 +101,7 @@ export class Coordinator {
       });
       await processor.restore();
       await this.finishInterruptedTick(processor);
+      await processor.useValueModel(this.value, this.current);
       this.slots.set(partition, { processor, queue: [], caughtUp: false });
     }
   }
@@ -132,7 +147,31 @@ export class Coordinator {
     return run;
   }
 
+  /** The current value model, read when its version differs from `known`'s. */
+  private async loadValueSettings(known: ValueSettings | null): Promise<ValueSettings | null> {
+    const store = this.options.valueModels;
+    if (!store) return null;
+    const version = await store.currentVersion();
+    if (version === (known?.model.version ?? null)) return known;
+    const model = version ? await store.get(version) : null;
+    if (!model) return null;
+    return {
+      model,
+      horizonDays: this.options.valueHorizonDays ?? 365,
+      annualDiscountRate: this.options.annualDiscountRate ?? 0,
+    };
+  }
+
+  /** Takes a value model `rfm fit` saved since the last look: no restart needed. */
+  private async refreshValueModel(): Promise<void> {
+    const next = await this.loadValueSettings(this.value);
+    if (next === this.value) return;
+    this.value = next;
+    for (const slot of this.slots.values()) await slot.processor.useValueModel(next, this.current);
+  }
+
   private async drainNow(): Promise<void> {
+    await this.refreshValueModel();
     for (;;) {
       const slots = [...this.slots.entries()];
       // Until every partition has shown its next record or its end, the next tick is unknown.

@@ -1,9 +1,11 @@
 // Re-evaluates one stored customer as of a day: its facts, scores, segments,
-// churn risk, the changes against what was stored, its index entry and its
-// next due day.
+// value (with a fitted model), churn risk, the changes against what was stored,
+// its index entry and its next due day.
 import { diffChurnRisk, diffSegments, type OutputChange, type Trigger } from '../domain/changes.js';
 import { churnRiskOf } from '../domain/churn.js';
 import { scoresOf, segmentsOf } from '../domain/classify.js';
+import { type CustomerValue, customerValueOf } from '../domain/clv/customer-value.js';
+import type { ValueSettings } from '../domain/clv/value-model.js';
 import { dropExpiredBuckets } from '../domain/customer.js';
 import { nextDueDay } from '../domain/due.js';
 import { type CustomerFacts, factsOf } from '../domain/facts.js';
@@ -11,8 +13,16 @@ import type { Thresholds } from '../domain/thresholds.js';
 import type { StoredCustomer } from '../state/customer-store.js';
 import type { IndexEntry } from '../state/partition-index.js';
 
+/** The rules an evaluation follows besides the thresholds. */
+export interface EvaluationRules {
+  windowDays: number;
+  /** The fitted value model in use, or null before the first `rfm fit`. */
+  value: ValueSettings | null;
+}
+
 export interface Evaluation {
   facts: CustomerFacts;
+  value: CustomerValue | null;
   changes: OutputChange[];
   index: IndexEntry;
 }
@@ -21,10 +31,11 @@ export interface Evaluation {
 export function evaluate(
   customer: StoredCustomer,
   today: number,
-  windowDays: number,
+  rules: EvaluationRules,
   thresholds: Thresholds,
   trigger: Trigger,
 ): Evaluation {
+  const { windowDays } = rules;
   dropExpiredBuckets(customer.state, today, windowDays);
   const facts = factsOf(customer.state, today, windowDays);
   const scores = scoresOf(facts, thresholds);
@@ -38,13 +49,14 @@ export function evaluate(
     thresholds.version,
     trigger,
   );
-  const churn = churnRiskOf(facts, null);
+  const value = rules.value ? customerValueOf(customer.state, today, rules.value) : null;
+  const churn = churnRiskOf(facts, value?.pAlive ?? null);
   const churnChange = diffChurnRisk(
     customer.customerId,
     customer.churn,
     churn,
     facts,
-    { pAlive: null, predictedClv: null },
+    { pAlive: value?.pAlive ?? null, predictedClv: value?.predictedClv ?? null },
     trigger,
   );
   customer.segments = segments;
@@ -53,14 +65,14 @@ export function evaluate(
   customer.thresholdsVersion = thresholds.version;
   const outputs: OutputChange[] = changes.map((change) => ({ kind: 'segment', change }));
   if (churnChange) outputs.push({ kind: 'churn', change: churnChange });
-  return { facts, changes: outputs, index: indexEntryOf(customer, facts, today, windowDays) };
+  return { facts, value, changes: outputs, index: indexEntryOf(customer, facts, today, rules) };
 }
 
 export function indexEntryOf(
   customer: StoredCustomer,
   facts: CustomerFacts,
   today: number,
-  windowDays: number,
+  rules: EvaluationRules,
 ): IndexEntry {
   return {
     customerId: customer.customerId,
@@ -68,7 +80,7 @@ export function indexEntryOf(
     lastPurchaseDay: facts.lastPurchaseDay,
     f: facts.f,
     m: facts.m,
-    dueDay: nextDueDay(customer.state, today, windowDays),
+    dueDay: nextDueDay(customer.state, today, rules.windowDays, rules.value),
     segments: customer.segments,
   };
 }

@@ -2,6 +2,7 @@
 // (re-evaluating the customers due), takes new thresholds versions, and hands
 // every change to the publisher only after it is stored with the state.
 import type { OutputChange, Trigger } from '../domain/changes.js';
+import type { ValueSettings } from '../domain/clv/value-model.js';
 import { applyOrder } from '../domain/customer.js';
 import type { Order } from '../domain/order.js';
 import type { Thresholds } from '../domain/thresholds.js';
@@ -15,7 +16,7 @@ import {
 import type { IndexEntry, PartitionIndex } from '../state/partition-index.js';
 import type { RedisClient } from '../state/scripts.js';
 import { affectedRanges } from './affected.js';
-import { type Evaluation, evaluate } from './evaluate.js';
+import { type Evaluation, type EvaluationRules, evaluate } from './evaluate.js';
 
 export interface InputOrder {
   order: Order;
@@ -37,9 +38,16 @@ export class PartitionProcessor {
   /** The day this partition's customers are evaluated as of; null before its first event. */
   today: number | null = null;
   thresholdsVersion: string | null = null;
+  /** The value model version every customer of the partition has been re-evaluated with; null for none. */
+  valueVersion: string | null = null;
+  private value: ValueSettings | null = null;
   private readonly heldForTick = new Map<string, StoredCustomer>();
 
   constructor(private readonly deps: PartitionProcessorDeps) {}
+
+  private get rules(): EvaluationRules {
+    return { windowDays: this.deps.windowDays, value: this.value };
+  }
 
   get partition(): number {
     return this.deps.index.partition;
@@ -50,6 +58,7 @@ export class PartitionProcessor {
     const clock = await this.deps.index.clock();
     this.today = clock.today;
     this.thresholdsVersion = clock.thresholdsVersion;
+    this.valueVersion = clock.valueVersion || null;
     await this.flushPending();
   }
 
@@ -109,7 +118,7 @@ export class PartitionProcessor {
         ref: order.eventId,
         eventTime: order.eventTime,
       };
-      const evaluation = evaluate(customer, today, this.deps.windowDays, thresholds, trigger);
+      const evaluation = evaluate(customer, today, this.rules, thresholds, trigger);
       evaluations.set(order.customerId, [...(evaluations.get(order.customerId) ?? []), evaluation]);
     }
     await this.commit(customers, evaluations, { today, thresholdsVersion: null });
@@ -128,6 +137,37 @@ export class PartitionProcessor {
   }
 
   /**
+   * Switches to a value model (or to none). P(alive), the churn risk it drives
+   * and the days it crosses a level depend on the parameters, so every customer
+   * of the partition is re-evaluated with the new model as of the clock: one pass
+   * over the partition, once per fit. An interrupted pass is redone on restart;
+   * customers it already did produce no change the second time.
+   */
+  async useValueModel(settings: ValueSettings | null, thresholds: Thresholds, chunk = 500): Promise<void> {
+    this.value = settings;
+    const version = settings?.model.version ?? null;
+    if (version === this.valueVersion) return;
+    const today = this.today;
+    if (today !== null) {
+      const trigger: Trigger = {
+        cause: 'THRESHOLDS',
+        ref: `value-model:${version ?? 'none'}`,
+        eventTime: startOfDay(today),
+      };
+      for await (const ids of this.deps.index.allCustomers(chunk)) {
+        const customers = await this.deps.customers.readMany(ids);
+        const evaluations = new Map<string, Evaluation[]>();
+        for (const customer of customers.values()) {
+          evaluations.set(customer.customerId, [evaluate(customer, today, this.rules, thresholds, trigger)]);
+        }
+        await this.commit(customers, evaluations, { today, thresholdsVersion: null });
+      }
+    }
+    await this.deps.index.setClock({ today, thresholdsVersion: null, valueVersion: version ?? '' });
+    this.valueVersion = version;
+  }
+
+  /**
    * First half of a thresholds tick at `day`: brings the index of the customers due
    * by then to `day`, so the population the thresholds are computed from is
    * exactly as of `day`. Their segments are evaluated in the second half, with the
@@ -141,7 +181,7 @@ export class PartitionProcessor {
     const pipeline = this.deps.redis.pipeline();
     for (const customer of customers.values()) {
       const scratch = structuredClone(customer);
-      const { index } = evaluate(scratch, day, this.deps.windowDays, current, timeTrigger(day));
+      const { index } = evaluate(scratch, day, this.rules, current, timeTrigger(day));
       this.deps.index.queueIndex(pipeline, index);
       this.heldForTick.set(customer.customerId, customer);
     }
@@ -182,7 +222,7 @@ export class PartitionProcessor {
     for (const customer of customers.values()) {
       const trigger =
         newVersion === null || due.has(customer.customerId) ? timeTrigger(day) : thresholdsTrigger;
-      evaluations.set(customer.customerId, [evaluate(customer, day, this.deps.windowDays, next, trigger)]);
+      evaluations.set(customer.customerId, [evaluate(customer, day, this.rules, next, trigger)]);
     }
     await this.commit(customers, evaluations, { today: day, thresholdsVersion: newVersion });
     this.today = day;

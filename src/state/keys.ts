@@ -47,6 +47,11 @@ export class Keys {
     return `${this.namespace}:thresholds:{${this.namespace}:${topic}}`;
   }
 
+  /** Fitted value models of one input topic, by version id. */
+  valueModels(topic: string): string {
+    return `${this.namespace}:value-models:{${this.namespace}:${topic}}`;
+  }
+
   /** A pattern matching every key of the namespace, for dumps and cleanup. */
   pattern(): string {
     return `${this.namespace}:*`;

@@ -23,6 +23,8 @@ export interface PartitionClock {
   today: number | null;
   /** The thresholds version every customer of the partition has been re-evaluated with. */
   thresholdsVersion: string | null;
+  /** The value model version every customer of the partition has been re-evaluated with; '' for none. */
+  valueVersion?: string | null;
 }
 
 export class PartitionIndex {
@@ -58,6 +60,17 @@ export class PartitionIndex {
     ]);
   }
 
+  /** Every customer the partition has indexed, in chunks of about `count`. */
+  async *allCustomers(count: number): AsyncGenerator<string[]> {
+    let cursor = '0';
+    do {
+      const [next, fields] = await this.redis.hscan(this.keys.segmentsOf, cursor, 'COUNT', count);
+      cursor = next;
+      const ids = fields.filter((_, i) => i % 2 === 0);
+      if (ids.length > 0) yield ids;
+    } while (cursor !== '0');
+  }
+
   /** Customers due on or before `day`. */
   async dueBy(day: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.due, '-inf', day);
@@ -88,14 +101,24 @@ export class PartitionIndex {
   }
 
   async clock(): Promise<PartitionClock> {
-    const [today, version] = await this.redis.hmget(this.keys.clock, 'today', 'thresholds');
-    return { today: today === null ? null : Number(today), thresholdsVersion: version ?? null };
+    const [today, version, valueVersion] = await this.redis.hmget(
+      this.keys.clock,
+      'today',
+      'thresholds',
+      'value',
+    );
+    return {
+      today: today === null ? null : Number(today),
+      thresholdsVersion: version ?? null,
+      valueVersion: valueVersion ?? null,
+    };
   }
 
   queueSetClock(pipeline: ChainableCommander, clock: PartitionClock): void {
     const fields: Record<string, string> = {};
     if (clock.today !== null) fields.today = String(clock.today);
     if (clock.thresholdsVersion !== null) fields.thresholds = clock.thresholdsVersion;
+    if (clock.valueVersion != null) fields.value = clock.valueVersion;
     if (Object.keys(fields).length > 0) pipeline.hset(this.keys.clock, fields);
   }
 

@@ -12,6 +12,7 @@ import { CustomerStore } from '../state/customer-store.js';
 import { Keys } from '../state/keys.js';
 import { defineScripts } from '../state/scripts.js';
 import { ThresholdsStore } from '../state/thresholds-store.js';
+import { ValueModelStore } from '../state/value-model-store.js';
 import { AvroCodec } from './codec.js';
 import { deadLetterMessage } from './dlq.js';
 import { OutputPublisher } from './publisher.js';
@@ -62,6 +63,9 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
     keys,
     customers: new CustomerStore(redis, keys),
     thresholdsStore: new ThresholdsStore(redis, keys, topic),
+    valueModels: new ValueModelStore(redis, keys, topic),
+    valueHorizonDays: config.clvHorizonDays,
+    annualDiscountRate: config.clvDiscountRate,
     topic,
     partitionCount,
     windowDays: config.windowDays,

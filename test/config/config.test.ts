@@ -39,9 +39,29 @@ describe('loadConfig', () => {
       maxAmountMinor: 100_000_000,
       maxFutureSkewMs: 86_400_000,
       allowedLatenessDays: 7,
+      churnAfterDays: 90,
+      clvHorizonDays: 365,
+      clvDiscountRate: 0,
       httpPort: 9400,
       logLevel: 'info',
     });
+  });
+
+  it('keeps the churn lapse within what the rolling state can look back on', () => {
+    expect(loadConfig({ RFM_CHURN_AFTER: '142d' }).churnAfterDays).toBe(142);
+    expect(() => loadConfig({ RFM_CHURN_AFTER: '143d' })).toThrow(/RFM_CHURN_AFTER.*from 32d .* to 142d/s);
+    expect(() => loadConfig({ RFM_CHURN_AFTER: '30d' })).toThrow(/RFM_CHURN_AFTER/);
+    // A window too short for any lapse: no churn rate rather than an error.
+    expect(loadConfig({ RFM_WINDOW: '60d' }).churnAfterDays).toBeNull();
+  });
+
+  it('reads the value-model settings', () => {
+    const config = loadConfig({ RFM_CLV_HORIZON: '90d', RFM_CLV_DISCOUNT_RATE: '0.1' });
+    expect(config.clvHorizonDays).toBe(90);
+    expect(config.clvDiscountRate).toBe(0.1);
+    expect(() => loadConfig({ RFM_CLV_DISCOUNT_RATE: 'ten' })).toThrow(
+      /RFM_CLV_DISCOUNT_RATE.*number from 0 to 10/s,
+    );
   });
 
   it('reads every option from its environment variable', () => {

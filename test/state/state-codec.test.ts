@@ -14,9 +14,11 @@ const state: fc.Arbitrary<CustomerState> = fc.record({
   signedUp: fc.boolean(),
   lifetimeTransactions: fc.nat(),
   firstPurchaseDay: fc.option(fc.nat()),
+  secondPurchaseDay: fc.option(fc.nat()),
   lastPurchaseDay: fc.option(fc.nat()),
   lifetimePurchases: fc.nat(),
   lifetimeRefunds: fc.nat(),
+  repeatSpend: fc.nat(),
   buckets: fc.array(bucket, { maxLength: 10 }),
 });
 
@@ -29,14 +31,23 @@ describe('state codec', () => {
     );
   });
 
+  it('reads states written before the second purchase day and repeat spend were kept', () => {
+    const old = '{"u":0,"n":1,"a":20000,"z":20000,"p":500,"r":0,"b":[[20000,500,0,1,"abcdefghij"]]}';
+    const state = decodeState(old);
+    expect(state.secondPurchaseDay).toBeNull();
+    expect(state.repeatSpend).toBe(0);
+  });
+
   it('keeps a customer with ten orders in a window small', () => {
     const tenOrders: CustomerState = {
       signedUp: false,
       lifetimeTransactions: 10,
       firstPurchaseDay: 20_000,
+      secondPurchaseDay: 20_030,
       lastPurchaseDay: 20_300,
       lifetimePurchases: 123_456,
       lifetimeRefunds: 0,
+      repeatSpend: 111_105,
       buckets: Array.from({ length: 10 }, (_, i) => ({
         day: 20_000 + 30 * i,
         purchases: 12_345,

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ChurnRiskChange, OutputChange, SegmentChange } from '../../src/domain/changes.js';
+import type { ValueModel } from '../../src/domain/clv/value-model.js';
 import type { Order } from '../../src/domain/order.js';
 import { Coordinator } from '../../src/processor/coordinator.js';
 import { CustomerStore, type StoredCustomer } from '../../src/state/customer-store.js';
@@ -11,6 +12,7 @@ import { Keys } from '../../src/state/keys.js';
 import { PartitionIndex } from '../../src/state/partition-index.js';
 import { defineScripts } from '../../src/state/scripts.js';
 import { ThresholdsStore } from '../../src/state/thresholds-store.js';
+import { ValueModelStore } from '../../src/state/value-model-store.js';
 import { uniqueName } from './kafka.js';
 
 export interface EngineRun {
@@ -47,6 +49,8 @@ export async function runEngine(
     allowedLatenessDays?: number;
     namespace?: string;
     batchSize?: number;
+    /** A value model stored before the run starts, as `rfm fit` would. */
+    valueModel?: ValueModel;
     /** Called before each publish; throwing there simulates a crash between Redis and Kafka. */
     beforePublish?: (changes: OutputChange[]) => void;
   } = {},
@@ -59,11 +63,14 @@ export async function runEngine(
   const published: SegmentChange[] = [];
   const churn: ChurnRiskChange[] = [];
   const late: Order[] = [];
+  const valueModels = new ValueModelStore(redis, keys, topic);
+  if (options.valueModel) await valueModels.save(options.valueModel);
   const coordinator = new Coordinator({
     redis,
     keys,
     customers,
     thresholdsStore: new ThresholdsStore(redis, keys, topic),
+    valueModels,
     topic,
     partitionCount: partitions.length,
     windowDays: options.windowDays ?? 365,
