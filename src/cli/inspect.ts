@@ -9,13 +9,26 @@ import { openStateScope } from './state-scope.js';
 const FLAGS: readonly ConfigFlag[] = [
   { flags: '--orders-topic <name>', path: 'topics.orders', description: 'input topic' },
   { flags: '--window <days>', path: 'windowDays', description: "rolling window of F and M, e.g. '365d'" },
+  {
+    flags: '--clv-horizon <days>',
+    path: 'clvHorizonDays',
+    description: "horizon of expected transactions and CLV, e.g. '365d'",
+  },
+  {
+    flags: '--clv-discount-rate <rate>',
+    path: 'clvDiscountRate',
+    description: 'yearly discount rate of CLV, e.g. 0.1',
+  },
 ];
 
 export function registerInspect(program: Command): void {
   const command = program
     .command('inspect')
     .argument('<customerId>', 'the customer id, as in the order events')
-    .description("Show one customer's current state: R, F, M, trend windows, scores, every model's segment")
+    .description(
+      "Show one customer's current state: R, F, M, trend windows, scores, every model's segment, churn risk, " +
+        'and P(alive), expected transactions and predicted CLV once `rfm fit` has stored a value model',
+    )
     .option('--json', 'print JSON instead of a table');
   addConfigFlags(command, FLAGS).action(
     async (customerId: string, options: { json?: boolean }, self: Command) => {
@@ -53,7 +66,20 @@ export function formatCustomer(view: CustomerView): string {
     ['scores R/F/M', view.scores ? `${view.scores.r}/${view.scores.f}/${view.scores.m}` : '-'],
     ...MODELS.map((model): [string, string] => [`segment ${model}`, view.segments?.[model] ?? '-']),
     ['churn risk', view.churnRisk ? [view.churnRisk.level, ...view.churnRisk.reasons].join(' ') : '-'],
+    ...valueRows(view),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
+
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+function valueRows(view: CustomerView): [string, string][] {
+  const { value } = view;
+  if (!value) return [['value model', 'none fitted (rfm fit)']];
+  return [
+    ['value model', value.modelVersion],
+    ['P(alive)', value.pAlive.toFixed(4)],
+    [`expected tx (${value.horizonDays}d)`, value.expectedTransactions.toFixed(3)],
+    [`predicted CLV (${value.horizonDays}d)`, (value.predictedClv / 100).toFixed(2)],
+  ];
 }

@@ -36,6 +36,8 @@ export async function openStateScope(
     topic: config.topics.orders,
     partitionCount,
     windowDays: config.windowDays,
+    clvHorizonDays: config.clvHorizonDays,
+    clvDiscountRate: config.clvDiscountRate,
     close: () => redis.disconnect(),
   };
 }

@@ -3,6 +3,7 @@
 // `rfm report`.
 import type { ChurnRisk } from '../domain/churn.js';
 import type { RfmScores } from '../domain/classify.js';
+import { type CustomerValue, customerValueOf } from '../domain/clv/customer-value.js';
 import { type CustomerFacts, factsOf } from '../domain/facts.js';
 import { MODELS, type ModelName, SEGMENTS_OF, type Segments } from '../domain/segments.js';
 import { isoDay } from '../domain/time.js';
@@ -11,6 +12,7 @@ import type { Keys } from './keys.js';
 import { PartitionIndex } from './partition-index.js';
 import type { RedisClient } from './scripts.js';
 import { ThresholdsStore } from './thresholds-store.js';
+import { ValueModelStore } from './value-model-store.js';
 
 export interface StateScope {
   redis: RedisClient;
@@ -18,6 +20,9 @@ export interface StateScope {
   topic: string;
   partitionCount: number;
   windowDays: number;
+  /** How a fitted value model is applied: the horizon of CLV, and its yearly discount rate. */
+  clvHorizonDays: number;
+  clvDiscountRate: number;
 }
 
 export interface CustomerView {
@@ -29,6 +34,8 @@ export interface CustomerView {
   scores: RfmScores | null;
   segments: Segments | null;
   churnRisk: ChurnRisk | null;
+  /** P(alive), expected transactions and predicted CLV under the current value model; null without one. */
+  value: CustomerValue | null;
   /** Days kept in the rolling state. */
   bucketDays: number;
   lastAppliedOffset: number;
@@ -63,14 +70,23 @@ export async function customerView(scope: StateScope, customerId: string): Promi
   const stored = (await new CustomerStore(scope.redis, scope.keys).readMany([customerId])).get(customerId);
   if (!stored || stored.version === '') return null;
   const today = await clockDay(scope);
+  const model = await new ValueModelStore(scope.redis, scope.keys, scope.topic).current();
+  const asOf = today ?? stored.state.lastPurchaseDay ?? 0;
   return {
     customerId,
     asOf: today === null ? null : isoDay(today),
     thresholdsVersion: stored.thresholdsVersion,
-    facts: factsOf(stored.state, today ?? stored.state.lastPurchaseDay ?? 0, scope.windowDays),
+    facts: factsOf(stored.state, asOf, scope.windowDays),
     scores: stored.scores,
     segments: stored.segments,
     churnRisk: stored.churn,
+    value: model
+      ? customerValueOf(stored.state, asOf, {
+          model,
+          horizonDays: scope.clvHorizonDays,
+          annualDiscountRate: scope.clvDiscountRate,
+        })
+      : null,
     bucketDays: stored.state.buckets.length,
     lastAppliedOffset: stored.lastOffset,
   };

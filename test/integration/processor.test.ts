@@ -101,6 +101,8 @@ describe('rfm run on a small topic', () => {
     topic: config.topics.orders,
     partitionCount: 2,
     windowDays: config.windowDays,
+    clvHorizonDays: config.clvHorizonDays,
+    clvDiscountRate: config.clvDiscountRate,
   });
 
   it('sends every bad record to the DLQ, byte for byte, with Kafka Connect error headers', async () => {
