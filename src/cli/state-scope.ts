@@ -6,12 +6,12 @@ import { type Config, kafkaClientConfig, redisOptions } from '../config/config.j
 import { RfmError } from '../errors.js';
 import { kafkaLogging, type Logger } from '../ops/logger.js';
 import { Keys } from '../state/keys.js';
-import type { StateScope } from '../state/views.js';
+import type { KpiScope } from '../state/kpi-view.js';
 
 export async function openStateScope(
   config: Readonly<Config>,
   logger: Logger,
-): Promise<StateScope & { close(): void }> {
+): Promise<KpiScope & { close(): void }> {
   const admin = new Kafka(kafkaClientConfig(config, kafkaLogging(logger))).admin();
   await admin.connect();
   let partitionCount = 0;
@@ -38,6 +38,8 @@ export async function openStateScope(
     windowDays: config.windowDays,
     clvHorizonDays: config.clvHorizonDays,
     clvDiscountRate: config.clvDiscountRate,
+    churnAfterDays: config.churnAfterDays,
+    allowedLatenessDays: config.allowedLatenessDays,
     close: () => redis.disconnect(),
   };
 }

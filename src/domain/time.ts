@@ -16,3 +16,20 @@ export function startOfDay(day: number): number {
 export function isoDay(day: number): string {
   return new Date(startOfDay(day)).toISOString().slice(0, 10);
 }
+
+/** `YYYY-MM` of the month a UTC day is in. */
+export function isoMonth(day: number): string {
+  return isoDay(day).slice(0, 7);
+}
+
+/** The first day of the month a UTC day is in. */
+export function monthStart(day: number): number {
+  const date = new Date(startOfDay(day));
+  return dayOf(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1));
+}
+
+/** The first day of the month after the one a UTC day is in. */
+export function nextMonthStart(day: number): number {
+  const date = new Date(startOfDay(day));
+  return dayOf(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1));
+}

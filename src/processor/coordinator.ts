@@ -42,6 +42,8 @@ export interface CoordinatorOptions {
   cadenceDays: number;
   /** How many days before its partition's clock an order may be and still count. */
   allowedLatenessDays: number;
+  /** Days without a purchase that make a customer lapsed in the churn rate; null or absent for none. */
+  churnAfterDays?: number | null;
   publish: Publisher;
   /** Called for each order too late to count, before the offsets past it are reported processed. */
   onLate?: (partition: number, record: QueuedRecord) => Promise<void>;
@@ -97,6 +99,8 @@ export class Coordinator {
         customers: this.options.customers,
         index,
         windowDays: this.options.windowDays,
+        allowedLatenessDays: this.options.allowedLatenessDays,
+        churnAfterDays: this.options.churnAfterDays ?? null,
         publish: this.options.publish,
       });
       await processor.restore();

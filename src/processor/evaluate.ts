@@ -9,6 +9,7 @@ import type { ValueSettings } from '../domain/clv/value-model.js';
 import { dropExpiredBuckets } from '../domain/customer.js';
 import { nextDueDay } from '../domain/due.js';
 import { type CustomerFacts, factsOf } from '../domain/facts.js';
+import { cohortMembershipOf } from '../domain/retention.js';
 import type { Thresholds } from '../domain/thresholds.js';
 import type { StoredCustomer } from '../state/customer-store.js';
 import type { IndexEntry } from '../state/partition-index.js';
@@ -82,5 +83,6 @@ export function indexEntryOf(
     m: facts.m,
     dueDay: nextDueDay(customer.state, today, rules.windowDays, rules.value),
     segments: customer.segments,
+    cohort: cohortMembershipOf(customer.state),
   };
 }

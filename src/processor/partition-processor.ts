@@ -2,11 +2,12 @@
 // (re-evaluating the customers due), takes new thresholds versions, and hands
 // every change to the publisher only after it is stored with the state.
 import type { OutputChange, Trigger } from '../domain/changes.js';
+import { activeOn, lapseRanges } from '../domain/churn-rate.js';
 import type { ValueSettings } from '../domain/clv/value-model.js';
 import { applyOrder } from '../domain/customer.js';
 import type { Order } from '../domain/order.js';
 import type { Thresholds } from '../domain/thresholds.js';
-import { dayOf, isoDay, startOfDay } from '../domain/time.js';
+import { dayOf, isoDay, isoMonth, monthStart, nextMonthStart, startOfDay } from '../domain/time.js';
 import {
   assertWritten,
   type CustomerStore,
@@ -31,7 +32,17 @@ export interface PartitionProcessorDeps {
   customers: CustomerStore;
   index: PartitionIndex;
   windowDays: number;
+  /** How far behind the clock an order may still be applied: the watermark is the clock less this. */
+  allowedLatenessDays: number;
+  /** Days without a purchase that make a customer lapsed in the churn rate; null for no churn rate. */
+  churnAfterDays: number | null;
   publish: Publisher;
+}
+
+/** One month start's churn-rate counts, as `PartitionIndex.queueSetLapseCounts` stores them. */
+interface LapseSnapshot {
+  active: [string, number];
+  churned: [string, number];
 }
 
 export class PartitionProcessor {
@@ -42,6 +53,7 @@ export class PartitionProcessor {
   valueVersion: string | null = null;
   private value: ValueSettings | null = null;
   private readonly heldForTick = new Map<string, StoredCustomer>();
+  private heldLapses: LapseSnapshot[] | null = null;
 
   constructor(private readonly deps: PartitionProcessorDeps) {}
 
@@ -175,6 +187,8 @@ export class PartitionProcessor {
    */
   async prepareTick(day: number, current: Thresholds): Promise<void> {
     this.heldForTick.clear();
+    // Before the index moves to `day`: customers leaving P then still count for earlier months.
+    this.heldLapses = await this.lapsesUntil(day);
     const due = await this.deps.index.dueBy(day);
     if (due.length === 0) return;
     const customers = await this.deps.customers.readMany(due);
@@ -207,6 +221,8 @@ export class PartitionProcessor {
     due: Map<string, StoredCustomer>,
     newVersion: string | null,
   ): Promise<void> {
+    const lapses = this.heldLapses ?? (await this.lapsesUntil(day));
+    this.heldLapses = null;
     const from = { day: this.today ?? day, thresholds: previous };
     const affected = new Set<string>();
     for (const range of affectedRanges(from, { day, thresholds: next })) {
@@ -224,7 +240,7 @@ export class PartitionProcessor {
         newVersion === null || due.has(customer.customerId) ? timeTrigger(day) : thresholdsTrigger;
       evaluations.set(customer.customerId, [evaluate(customer, day, this.rules, next, trigger)]);
     }
-    await this.commit(customers, evaluations, { today: day, thresholdsVersion: newVersion });
+    await this.commit(customers, evaluations, { today: day, thresholdsVersion: newVersion }, lapses);
     this.today = day;
     if (newVersion !== null) this.thresholdsVersion = newVersion;
   }
@@ -238,6 +254,7 @@ export class PartitionProcessor {
     customers: Map<string, StoredCustomer>,
     evaluations: Map<string, Evaluation[]>,
     clock: { today: number; thresholdsVersion: string | null },
+    lapses: LapseSnapshot[] = [],
   ): Promise<void> {
     const { redis, index } = this.deps;
     const changes = new Map<string, OutputChange[]>();
@@ -257,12 +274,46 @@ export class PartitionProcessor {
       });
       index.queueIndex(pipeline, (list[list.length - 1] as Evaluation).index as IndexEntry);
     }
+    for (const snapshot of lapses) index.queueSetLapseCounts(pipeline, snapshot);
     index.queueSetClock(pipeline, clock);
     const replies = await execOrThrow(pipeline);
     assertWritten(writeAt.map((i) => replies[i]));
     if (changes.size === 0) return;
     await this.deps.publish([...changes.values()].flat());
     await this.clearOutboxes(new Map([...changes].map(([id, list]) => [id, list.length])));
+  }
+
+  /**
+   * The churn-rate counts of every month start the watermark passes when the
+   * clock moves to `day`. Orders before the watermark are never applied again,
+   * so the counts are final; they are taken before the move re-evaluates anyone.
+   */
+  private async lapsesUntil(day: number): Promise<LapseSnapshot[]> {
+    const lapseDays = this.deps.churnAfterDays;
+    if (lapseDays === null || this.today === null) return [];
+    const { allowedLatenessDays } = this.deps;
+    const snapshots: LapseSnapshot[] = [];
+    const { index, customers } = this.deps;
+    for (
+      let start = nextMonthStart(this.today - allowedLatenessDays);
+      start <= day - allowedLatenessDays;
+      start = nextMonthStart(start)
+    ) {
+      const previous = monthStart(start - 1);
+      const ranges = lapseRanges(start, previous, lapseDays);
+      let active = await index.countLastPurchaseBetween(...ranges.active);
+      let churned = await index.countLastPurchaseBetween(...ranges.churned);
+      // Customers who bought since `start`: their buckets say what they were then.
+      const since = await index.lastPurchaseFrom(start);
+      if (since.length > 0) {
+        for (const customer of (await customers.readMany(since)).values()) {
+          if (activeOn(customer.state, start, lapseDays)) active++;
+          else if (activeOn(customer.state, previous, lapseDays)) churned++;
+        }
+      }
+      snapshots.push({ active: [isoMonth(start), active], churned: [isoMonth(previous), churned] });
+    }
+    return snapshots;
   }
 
   private async clearOutboxes(sent: Map<string, number>): Promise<void> {

@@ -17,6 +17,8 @@ export interface PartitionKeys {
   clock: string;
   segmentsOf: string;
   segmentCounts: string;
+  cohorts: string;
+  lapses: string;
 }
 
 export class Keys {
@@ -39,6 +41,8 @@ export class Keys {
       clock: `${base}:clock`,
       segmentsOf: `${base}:segments`,
       segmentCounts: `${base}:counts`,
+      cohorts: `${base}:cohorts`,
+      lapses: `${base}:lapses`,
     };
   }
 

@@ -2,6 +2,7 @@
 // purchase day, f and m, their sums, the due list, the customers with unsent
 // outputs, and the partition's clock.
 import type { ChainableCommander } from 'ioredis';
+import type { CohortMembership } from '../domain/retention.js';
 import { MODELS, type Segments } from '../domain/segments.js';
 import { execOrThrow } from './customer-store.js';
 import type { Keys, PartitionKeys } from './keys.js';
@@ -16,6 +17,16 @@ export interface IndexEntry {
   dueDay: number | null;
   /** The customer's segment in each model, in MODELS order. */
   segments: Segments | null;
+  /** The first-purchase cohort and the retention days it counts for; null before a purchase. */
+  cohort: CohortMembership | null;
+}
+
+/** A month's churn-rate counts of one partition: who was active at its start, who of them lapsed by its end. */
+export interface LapseCounts {
+  /** YYYY-MM -> customers active on the month's first day. */
+  active: Record<string, number>;
+  /** YYYY-MM -> of those, the customers lapsed on the next month's first day. */
+  churned: Record<string, number>;
 }
 
 export interface PartitionClock {
@@ -49,6 +60,7 @@ export class PartitionIndex {
       k.due,
       k.segmentsOf,
       k.segmentCounts,
+      k.cohorts,
       entry.customerId,
       entry.inPopulation ? '1' : '0',
       entry.lastPurchaseDay ?? 0,
@@ -57,7 +69,44 @@ export class PartitionIndex {
       entry.dueDay ?? '',
       entry.segments ? MODELS.map((model) => entry.segments?.[model] ?? '').join('|') : '',
       MODELS.join('|'),
+      entry.cohort ? `${entry.cohort.cohort}:${entry.cohort.retainedWithin.join(',')}` : '',
     ]);
+  }
+
+  /** Members of P whose last purchase day lies in [lo, hi]. */
+  async countLastPurchaseBetween(lo: number, hi: number): Promise<number> {
+    return hi < lo ? 0 : this.redis.zcount(this.keys.lastPurchaseDay, lo, hi);
+  }
+
+  /** Members of P who bought on `day` or later. */
+  async lastPurchaseFrom(day: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.lastPurchaseDay, day, '+inf');
+  }
+
+  /** '<month>:n' and '<month>:d<N>' -> customers, for the partition's first-purchase cohorts. */
+  async cohortCounts(): Promise<Record<string, number>> {
+    const counts = await this.redis.hgetall(this.keys.cohorts);
+    return Object.fromEntries(Object.entries(counts).map(([key, n]) => [key, Number(n)]));
+  }
+
+  queueSetLapseCounts(
+    pipeline: ChainableCommander,
+    month: { active?: [string, number]; churned?: [string, number] },
+  ): void {
+    const fields: Record<string, string> = {};
+    if (month.active) fields[`active:${month.active[0]}`] = String(month.active[1]);
+    if (month.churned) fields[`churned:${month.churned[0]}`] = String(month.churned[1]);
+    if (Object.keys(fields).length > 0) pipeline.hset(this.keys.lapses, fields);
+  }
+
+  async lapseCounts(): Promise<LapseCounts> {
+    const all = await this.redis.hgetall(this.keys.lapses);
+    const counts: LapseCounts = { active: {}, churned: {} };
+    for (const [field, n] of Object.entries(all)) {
+      const [kind, month] = field.split(':') as ['active' | 'churned', string];
+      counts[kind][month] = Number(n);
+    }
+    return counts;
   }
 
   /** Every customer the partition has indexed, in chunks of about `count`. */

@@ -5,13 +5,13 @@ import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 
 /** Bump when any script changes, so a rolling upgrade never runs a mix. */
-export const SCRIPTS_VERSION = 1;
+export const SCRIPTS_VERSION = 2;
 
 export enum WriteResult {
   CONFLICT = -1,
 }
 
-const SCRIPTS = { writeCustomer: 2, indexMember: 7 } as const;
+const SCRIPTS = { writeCustomer: 2, indexMember: 8 } as const;
 export type ScriptName = keyof typeof SCRIPTS;
 
 export type RedisClient = Redis | Cluster;

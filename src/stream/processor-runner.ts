@@ -71,6 +71,7 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
     windowDays: config.windowDays,
     cadenceDays: config.thresholdsCadenceDays,
     allowedLatenessDays: config.allowedLatenessDays,
+    churnAfterDays: config.churnAfterDays,
     onLate: (partition, record) =>
       deadLetter(
         partition,

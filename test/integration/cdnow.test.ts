@@ -3,18 +3,32 @@
 // compared with the batch reference at the last event's day.
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calibrationSummaries } from '../../src/domain/clv/calibration.js';
+import { fitValueModels } from '../../src/domain/clv/fit.js';
 import { factsOf } from '../../src/domain/facts.js';
+import type { Order } from '../../src/domain/order.js';
+import { RETENTION_DAYS } from '../../src/domain/retention.js';
 import { MODELS } from '../../src/domain/segments.js';
 import type { Thresholds } from '../../src/domain/thresholds.js';
-import { dayOf } from '../../src/domain/time.js';
+import { dayOf, nextMonthStart } from '../../src/domain/time.js';
 import { importOrders } from '../../src/ingest/importer.js';
 import { presetFile } from '../../src/ingest/source.js';
-import { readCdnowMaster, referenceChurn, referenceSnapshot } from '../../src/reference/index.js';
+import { registerKpiGauges } from '../../src/ops/kpi-gauges.js';
+import {
+  readCdnowMaster,
+  referenceChurn,
+  referenceMonthChurn,
+  referenceRetention,
+  referenceSnapshot,
+} from '../../src/reference/index.js';
 import { CustomerStore } from '../../src/state/customer-store.js';
 import { Keys } from '../../src/state/keys.js';
+import { populationKpis } from '../../src/state/kpi-view.js';
 import { PartitionIndex } from '../../src/state/partition-index.js';
 import { ThresholdsStore } from '../../src/state/thresholds-store.js';
+import { replayOrders } from '../../src/stream/order-replay.js';
 import { startProcessor } from '../../src/stream/processor-runner.js';
 import { createSchemaRegistry, registerSchemas } from '../../src/stream/schemas.js';
 import { ensureTopics } from '../../src/stream/topics.js';
@@ -25,6 +39,8 @@ import { stackEndpoints } from '../support/stack-endpoints.js';
 
 const silent = pino({ level: 'silent' });
 const PARTITIONS = 3;
+/** The calibration period of the papers: 1997-01-01 .. 1997-09-30, in weeks. */
+const CDNOW_CALIBRATION = { calibrationEndDay: dayOf(Date.UTC(1997, 8, 30)), daysPerUnit: 7 };
 
 describe('CDNOW_master through Kafka, against the reference', () => {
   const config = testConfig('cdnow', { topics: { partitions: PARTITIONS } });
@@ -121,5 +137,79 @@ describe('CDNOW_master through Kafka, against the reference', () => {
       },
       examples: [],
     });
+  });
+
+  it('has the churn rate of every complete month and the retention of every cohort of the reference, also as gauges', async () => {
+    const orders = readCdnowMaster(presetFile('cdnow'));
+    const lapse = config.churnAfterDays as number;
+    const kpis = await populationKpis({
+      redis,
+      keys: new Keys(config.namespace),
+      topic: config.topics.orders,
+      partitionCount: PARTITIONS,
+      windowDays: config.windowDays,
+      clvHorizonDays: config.clvHorizonDays,
+      clvDiscountRate: config.clvDiscountRate,
+      churnAfterDays: lapse,
+      allowedLatenessDays: config.allowedLatenessDays,
+    });
+    // 1997-01 .. 1998-05 end before the last order day less the lateness; 1998-06 does not.
+    const months = kpis.churn.map((m) => m.month);
+    expect(months[0]).toBe('1997-02');
+    expect(months[months.length - 1]).toBe('1998-05');
+    for (const m of kpis.churn) {
+      const start = dayOf(Date.parse(`${m.month}-01T00:00:00Z`));
+      expect({ month: m.month, active: m.active, churned: m.churned }).toEqual(
+        referenceMonthChurn(orders, start, nextMonthStart(start), lapse),
+      );
+    }
+    const retention = referenceRetention(orders, RETENTION_DAYS);
+    expect(retention.map((c) => c.cohort)).toEqual(['1997-01', '1997-02', '1997-03']);
+    expect(
+      kpis.retention.map((c) => [c.cohort, c.customers, c.retained.map((r) => [r.customers, r.final])]),
+    ).toEqual(
+      retention.map((c) => [c.cohort, c.customers, RETENTION_DAYS.map((n) => [c.retained[n] ?? 0, true])]),
+    );
+
+    const registry = new Registry();
+    registerKpiGauges(registry, async () => kpis);
+    const metrics = await registry.getMetricsAsJSON();
+    const values = (name: string) => metrics.find((m) => m.name === name)?.values ?? [];
+    expect(values('rfm_churn_rate')).toHaveLength(kpis.churn.length);
+    for (const m of kpis.churn) {
+      expect(values('rfm_churn_rate').find((v) => v.labels.month === m.month)?.value).toBeCloseTo(
+        m.churned / m.active,
+        12,
+      );
+    }
+    for (const c of retention) {
+      for (const n of RETENTION_DAYS) {
+        const gauge = values('rfm_cohort_retention_ratio').find(
+          (v) => v.labels.cohort === c.cohort && v.labels.days === String(n),
+        );
+        expect(gauge?.value).toBeCloseTo((c.retained[n] ?? 0) / c.customers, 12);
+      }
+    }
+    console.log(
+      `[cdnow] churn rate 1997-02 ${(kpis.churn[0]?.rate ?? 0).toFixed(3)}, day-30 retention 1997-01 ${kpis.retention[0]?.retained[3]?.ratio.toFixed(3)}`,
+    );
+  });
+
+  it('fits the value models on CDNOW_master from the topic, and says how long it took', async () => {
+    const started = performance.now();
+    const orders: Order[] = [];
+    await replayOrders(config, silent, (order) => orders.push(order));
+    const read = performance.now();
+    const model = fitValueModels(calibrationSummaries(orders, CDNOW_CALIBRATION), {
+      calibrationEnd: '1997-09-30',
+      daysPerUnit: 7,
+    });
+    const fitted = performance.now();
+    expect(orders).toHaveLength(69_659);
+    expect(model.customers).toBe(23_570);
+    console.log(
+      `[cdnow] rfm fit on CDNOW_master: read ${(read - started).toFixed(0)} ms, fit ${(fitted - read).toFixed(0)} ms, ` +
+        `r ${model.bgnbd.r.toFixed(4)} alpha ${model.bgnbd.alpha.toFixed(4)} a ${model.bgnbd.a.toFixed(4)} b ${model.bgnbd.b.toFixed(4)}`,
+    );
   });
 });

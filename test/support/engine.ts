@@ -49,6 +49,8 @@ export async function runEngine(
     allowedLatenessDays?: number;
     namespace?: string;
     batchSize?: number;
+    /** Days without a purchase that make a customer lapsed in the churn rate. @default null (off) */
+    churnAfterDays?: number;
     /** A value model stored before the run starts, as `rfm fit` would. */
     valueModel?: ValueModel;
     /** Called before each publish; throwing there simulates a crash between Redis and Kafka. */
@@ -76,6 +78,7 @@ export async function runEngine(
     windowDays: options.windowDays ?? 365,
     cadenceDays: options.cadenceDays ?? 1,
     allowedLatenessDays: options.allowedLatenessDays ?? 30,
+    churnAfterDays: options.churnAfterDays ?? null,
     onLate: async (_partition, record) => {
       if (record.order) late.push(record.order);
     },

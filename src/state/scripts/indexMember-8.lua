@@ -2,8 +2,10 @@
   Puts one customer into its partition's population index, or takes it out.
 
   The index answers the population thresholds (sums and order statistics of P),
-  the due list (who must be re-evaluated when the clock reaches a day) and the
-  segment populations (how many customers each segment of each model holds).
+  the due list (who must be re-evaluated when the clock reaches a day), the
+  segment populations (how many customers each segment of each model holds) and
+  the first-purchase cohorts (how many customers each holds, and how many of
+  them bought again within 2, 7, 14 and 30 days).
   Values are absolute, so applying the same call twice changes nothing.
   Negation is written 0 - x: Lua's -0 would reach Redis as '-0', not an integer.
 
@@ -12,8 +14,9 @@
   KEYS[3]  ZSET -m of the members of P (negated: ascending order is m descending, ties by id ascending)
   KEYS[4]  HASH sums over P: n, lastPurchaseDay, f, m
   KEYS[5]  ZSET due day of every customer with one
-  KEYS[6]  HASH customer id -> its segments, one per model, '|'-separated
+  KEYS[6]  HASH customer id -> its segments, one per model, '|'-separated, then '#' and its cohort entry
   KEYS[7]  HASH 'model:segment' -> number of customers in it
+  KEYS[8]  HASH '<cohort month>:n' -> customers of the cohort, '<month>:d<N>' -> those retained N days
   ARGV[1]  customer id
   ARGV[2]  '1' if the customer is in P, '0' if not
   ARGV[3]  last purchase day
@@ -22,6 +25,8 @@
   ARGV[6]  next due day, or '' for none
   ARGV[7]  the customer's segments, one per model in MODELS order, '|'-separated ('' for none)
   ARGV[8]  the model names, '|'-separated
+  ARGV[9]  the cohort entry: '<YYYY-MM of the first purchase>:<N,N,...>' listing the retention
+           days N the customer bought again within ('1997-01:7,14,30'), or '' before a purchase
 
   Returns: 1.
 ]]
@@ -62,16 +67,43 @@ local function split(text)
   return parts
 end
 local models = split(ARGV[8])
-local old = redis.call('HGET', KEYS[6], id)
-if old ~= ARGV[7] then
-  if old then
-    for i, segment in ipairs(split(old)) do
+local stored = redis.call('HGET', KEYS[6], id)
+local oldSegments, oldCohort = nil, ''
+if stored then
+  local hash = string.find(stored, '#', 1, true)
+  if hash then
+    oldSegments = string.sub(stored, 1, hash - 1)
+    oldCohort = string.sub(stored, hash + 1)
+  else
+    oldSegments = stored
+  end
+end
+if oldSegments ~= ARGV[7] then
+  if oldSegments then
+    for i, segment in ipairs(split(oldSegments)) do
       if segment ~= '' then redis.call('HINCRBY', KEYS[7], models[i] .. ':' .. segment, -1) end
     end
   end
   for i, segment in ipairs(split(ARGV[7])) do
     if segment ~= '' then redis.call('HINCRBY', KEYS[7], models[i] .. ':' .. segment, 1) end
   end
-  redis.call('HSET', KEYS[6], id, ARGV[7])
 end
+
+-- A cohort entry '<month>:<N,...>' counts once in '<month>:n' and once in each '<month>:d<N>'.
+local function count(entry, by)
+  if entry == '' then return end
+  local colon = string.find(entry, ':', 1, true)
+  local month = string.sub(entry, 1, colon - 1)
+  redis.call('HINCRBY', KEYS[8], month .. ':n', by)
+  for days in string.gmatch(string.sub(entry, colon + 1), '[^,]+') do
+    redis.call('HINCRBY', KEYS[8], month .. ':d' .. days, by)
+  end
+end
+if oldCohort ~= ARGV[9] then
+  count(oldCohort, -1)
+  count(ARGV[9], 1)
+end
+
+local value = ARGV[7] .. '#' .. ARGV[9]
+if stored ~= value then redis.call('HSET', KEYS[6], id, value) end
 return 1
