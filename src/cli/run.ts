@@ -28,6 +28,31 @@ const FLAGS: readonly ConfigFlag[] = [
     description: 'largest accepted amount, minor units',
   },
   {
+    flags: '--allowed-lateness <days>',
+    path: 'allowedLatenessDays',
+    description: "how far behind its partition's clock an order still counts, e.g. '7d'",
+  },
+  {
+    flags: '--idle-advance <bool>',
+    path: 'idleAdvance',
+    description: "live mode: move idle partitions' clocks with the wall clock",
+  },
+  {
+    flags: '--churn-after <days>',
+    path: 'churnAfterDays',
+    description: "days without a purchase that make a customer lapsed in the churn rate, e.g. '90d'",
+  },
+  {
+    flags: '--clv-horizon <days>',
+    path: 'clvHorizonDays',
+    description: "horizon of expected transactions and CLV, e.g. '365d'",
+  },
+  {
+    flags: '--clv-discount-rate <rate>',
+    path: 'clvDiscountRate',
+    description: 'yearly discount rate of CLV, e.g. 0.1',
+  },
+  {
     flags: '--max-future <duration>',
     path: 'maxFutureSkewMs',
     description: 'largest accepted lead of event time over wall clock',

@@ -138,6 +138,13 @@ export interface Config {
    */
   allowedLatenessDays: number;
   /**
+   * Live mode: once every assigned partition has read all it can, move the clock
+   * with the wall clock's day, so customers who stop buying are noticed while no
+   * orders arrive. Off, the clock is event time only and replays are deterministic.
+   * @default false
+   */
+  idleAdvance: boolean;
+  /**
    * Days without a purchase after which a customer counts as lapsed in the churn
    * rate of `rfm report` ('90d' in the variable). Longer than a month, and short
    * enough that the rolling state still holds the days the rate looks back on:
@@ -199,6 +206,7 @@ export const CONFIG_SOURCES = {
   maxAmountMinor: { env: 'RFM_MAX_AMOUNT', default: '100000000' },
   maxFutureSkewMs: { env: 'RFM_MAX_FUTURE', default: '1d' },
   allowedLatenessDays: { env: 'RFM_ALLOWED_LATENESS', default: '7d' },
+  idleAdvance: { env: 'RFM_IDLE_ADVANCE', default: 'false' },
   churnAfterDays: { env: 'RFM_CHURN_AFTER', default: '90d' },
   clvHorizonDays: { env: 'RFM_CLV_HORIZON', default: '365d' },
   clvDiscountRate: { env: 'RFM_CLV_DISCOUNT_RATE', default: '0' },
@@ -295,6 +303,7 @@ const configSchema = z
     maxAmountMinor: integer(1, Number.MAX_SAFE_INTEGER),
     maxFutureSkewMs: duration('ms'),
     allowedLatenessDays: duration('days'),
+    idleAdvance: bool,
     churnAfterDays: duration('days'),
     clvHorizonDays: duration('days'),
     clvDiscountRate: decimal(0, 10),

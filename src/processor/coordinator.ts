@@ -42,6 +42,13 @@ export interface CoordinatorOptions {
   cadenceDays: number;
   /** How many days before its partition's clock an order may be and still count. */
   allowedLatenessDays: number;
+  /**
+   * Live mode: when every assigned partition has read all it can, the clock
+   * follows this wall clock (epoch ms) to its day, so customers who stop buying
+   * are noticed even when no orders arrive. Absent: the clock is event time only,
+   * and replays are deterministic.
+   */
+  wallClock?: () => number;
   /** Days without a purchase that make a customer lapsed in the churn rate; null or absent for none. */
   churnAfterDays?: number | null;
   publish: Publisher;
@@ -187,9 +194,19 @@ export class Coordinator {
         ([, s]) => (s.queue.length > 0 && headDay(s) >= nextTick) || (s.queue.length === 0 && s.caughtUp),
       );
       const anyWaiting = slots.some(([, s]) => s.queue.length > 0);
-      if (!blocked || !anyWaiting) return;
+      if (!blocked) return;
+      if (!anyWaiting && !this.idleUntil(nextTick)) return;
       await this.tick(nextTick);
     }
+  }
+
+  /** Whether the wall clock lets idle partitions tick at `day`: they have read everything, and `day` has begun. */
+  private idleUntil(day: number): boolean {
+    const { wallClock } = this.options;
+    if (!wallClock || this.current.day === null) return false;
+    return (
+      [...this.slots.values()].every((s) => s.queue.length === 0 && s.caughtUp) && day <= dayOf(wallClock())
+    );
   }
 
   private nextTick(slots: PartitionSlot[]): number | null {

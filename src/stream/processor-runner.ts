@@ -72,6 +72,7 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
     cadenceDays: config.thresholdsCadenceDays,
     allowedLatenessDays: config.allowedLatenessDays,
     churnAfterDays: config.churnAfterDays,
+    ...(config.idleAdvance ? { wallClock: Date.now } : {}),
     onLate: (partition, record) =>
       deadLetter(
         partition,

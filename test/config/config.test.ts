@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       maxAmountMinor: 100_000_000,
       maxFutureSkewMs: 86_400_000,
       allowedLatenessDays: 7,
+      idleAdvance: false,
       churnAfterDays: 90,
       clvHorizonDays: 365,
       clvDiscountRate: 0,

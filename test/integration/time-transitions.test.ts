@@ -148,4 +148,40 @@ describe('TIME transitions of silent customers against the reference', () => {
     // The property is not vacuous: P(alive) crossings happened and were checked.
     expect(seen).toBeGreaterThan(5);
   }, 240_000);
+
+  it('follow the wall clock on idle partitions in live mode, and event time only otherwise', async () => {
+    const orders: Order[] = [0, 3, 5].map((day, i) => ({
+      eventId: `w${i}`,
+      orderId: `w${i}`,
+      customerId: 'sleeper',
+      kind: 'PURCHASE',
+      amountMinor: 500,
+      eventTime: START + day * DAY_MS + 3_600_000,
+    }));
+    const idle: Order[] = [];
+    // Two partitions, one never gets an order: both are idle once the orders are read.
+    const live = await runEngine(redis, [orders, idle], {
+      windowDays: WINDOW,
+      wallClock: () => START + 100 * DAY_MS + 5_000,
+    });
+    const replay = await runEngine(redis, [orders, idle], { windowDays: WINDOW });
+    try {
+      const activity = (run: typeof live) =>
+        run.published
+          .filter((c) => c.model === 'activity')
+          .map((c) => [dayOf(c.eventTime) - DAY0, c.segment, c.cause]);
+      expect(activity(live)).toEqual([
+        [0, 'ACTIVE', 'ORDER'],
+        [35, 'DOZING', 'TIME'],
+        [95, 'HALF_ASLEEP', 'TIME'],
+      ]);
+      expect(await live.today(0)).toBe(DAY0 + 100);
+      expect(await live.today(1)).toBe(DAY0 + 100);
+      expect(activity(replay)).toEqual([[0, 'ACTIVE', 'ORDER']]);
+      expect(await replay.today(0)).toBe(DAY0 + 5);
+    } finally {
+      await dropNamespace(redis, live.namespace);
+      await dropNamespace(redis, replay.namespace);
+    }
+  });
 });

@@ -51,6 +51,8 @@ export async function runEngine(
     batchSize?: number;
     /** Days without a purchase that make a customer lapsed in the churn rate. @default null (off) */
     churnAfterDays?: number;
+    /** Live mode's wall clock (epoch ms): idle partitions advance to its day. */
+    wallClock?: () => number;
     /** A value model stored before the run starts, as `rfm fit` would. */
     valueModel?: ValueModel;
     /** Called before each publish; throwing there simulates a crash between Redis and Kafka. */
@@ -79,6 +81,7 @@ export async function runEngine(
     cadenceDays: options.cadenceDays ?? 1,
     allowedLatenessDays: options.allowedLatenessDays ?? 30,
     churnAfterDays: options.churnAfterDays ?? null,
+    ...(options.wallClock ? { wallClock: options.wallClock } : {}),
     onLate: async (_partition, record) => {
       if (record.order) late.push(record.order);
     },
