@@ -33,6 +33,22 @@ export function configOption(flag: ConfigFlag): Option {
   return new Option(flag.flags, `${flag.description} (env: ${source.env}${fallback})`);
 }
 
+/** Help text listing every option's environment variable and default, from CONFIG_SOURCES. */
+export function environmentHelp(): string {
+  const rows = Object.entries(CONFIG_SOURCES).map(
+    ([path, source]: [string, { env: string; default?: string }]) => [
+      source.env,
+      source.default === undefined ? '(unset)' : source.default === '' ? "''" : source.default,
+      path,
+    ],
+  );
+  const width = Math.max(...rows.map(([env]) => (env as string).length));
+  const lines = rows.map(
+    ([env, fallback, path]) => `  ${(env as string).padEnd(width)}  ${fallback}  (${path})`,
+  );
+  return `\nEnvironment (every option; a flag above wins over its variable):\n  ${'variable'.padEnd(width)}  default  (option)\n${lines.join('\n')}\n`;
+}
+
 export function addConfigFlags(command: Command, flags: readonly ConfigFlag[]): Command {
   for (const flag of flags) command.addOption(configOption(flag));
   return command;

@@ -138,6 +138,13 @@ export interface Config {
   allowedLatenessDays: number;
   /** Port of /metrics, /healthz, /readyz and /customers. @default 9400 */
   httpPort: number;
+  /**
+   * How long `rfm run` waits on SIGTERM for the batch in hand to finish and commit
+   * before it gives the batch up (uncommitted, so it is read again) and exits.
+   * Keep it below the pod's termination grace period ('20s' in the variable).
+   * @default 20000
+   */
+  shutdownTimeoutMs: number;
   /** @default 'info' */
   logLevel: LogLevel;
 }
@@ -180,6 +187,7 @@ export const CONFIG_SOURCES = {
   maxFutureSkewMs: { env: 'RFM_MAX_FUTURE', default: '1d' },
   allowedLatenessDays: { env: 'RFM_ALLOWED_LATENESS', default: '7d' },
   httpPort: { env: 'RFM_HTTP_PORT', default: '9400' },
+  shutdownTimeoutMs: { env: 'RFM_SHUTDOWN_TIMEOUT', default: '20s' },
   logLevel: { env: 'RFM_LOG_LEVEL', default: 'info' },
 } as const satisfies Record<string, Source>;
 
@@ -273,6 +281,7 @@ const configSchema = z
     maxFutureSkewMs: duration('ms'),
     allowedLatenessDays: duration('days'),
     httpPort: integer(0, 65_535),
+    shutdownTimeoutMs: duration('ms'),
     logLevel: z
       .string()
       .transform((l) => l.trim().toLowerCase())

@@ -25,12 +25,19 @@ export interface InputOrder {
 /** Sends changes downstream; resolves once they are durable there. */
 export type Publisher = (changes: OutputChange[]) => Promise<void>;
 
+/** The Redis round trips of processing: reading customers, and the Lua scripts that write and index them. */
+export type RedisOperation = 'read_customers' | 'write_customers' | 'index_customers';
+
+/** Runs a Redis round trip of processing; the metrics time it. */
+export type RedisTimer = <T>(operation: RedisOperation, run: () => Promise<T>) => Promise<T>;
+
 export interface PartitionProcessorDeps {
   redis: RedisClient;
   customers: CustomerStore;
   index: PartitionIndex;
   windowDays: number;
   publish: Publisher;
+  timeRedis?: RedisTimer;
 }
 
 export class PartitionProcessor {
@@ -39,7 +46,11 @@ export class PartitionProcessor {
   thresholdsVersion: string | null = null;
   private readonly heldForTick = new Map<string, StoredCustomer>();
 
-  constructor(private readonly deps: PartitionProcessorDeps) {}
+  private readonly timed: RedisTimer;
+
+  constructor(private readonly deps: PartitionProcessorDeps) {
+    this.timed = deps.timeRedis ?? ((_operation, run) => run());
+  }
 
   get partition(): number {
     return this.deps.index.partition;
@@ -96,7 +107,9 @@ export class PartitionProcessor {
   private async applyRun(run: InputOrder[], thresholds: Thresholds): Promise<void> {
     if (run.length === 0 || this.today === null) return;
     const today = this.today;
-    const customers = await this.deps.customers.readMany(run.map((i) => i.order.customerId));
+    const customers = await this.timed('read_customers', () =>
+      this.deps.customers.readMany(run.map((i) => i.order.customerId)),
+    );
     const evaluations = new Map<string, Evaluation[]>();
     for (const { order, offset } of run) {
       const customer = customers.get(order.customerId) as StoredCustomer;
@@ -145,7 +158,7 @@ export class PartitionProcessor {
       this.deps.index.queueIndex(pipeline, index);
       this.heldForTick.set(customer.customerId, customer);
     }
-    await execOrThrow(pipeline);
+    await this.timed('index_customers', () => execOrThrow(pipeline));
   }
 
   /** Second half of a tick: re-evaluates the due customers and every member the new version may move. */
@@ -218,7 +231,7 @@ export class PartitionProcessor {
       index.queueIndex(pipeline, (list[list.length - 1] as Evaluation).index as IndexEntry);
     }
     index.queueSetClock(pipeline, clock);
-    const replies = await execOrThrow(pipeline);
+    const replies = await this.timed('write_customers', () => execOrThrow(pipeline));
     assertWritten(writeAt.map((i) => replies[i]));
     if (changes.size === 0) return;
     await this.deps.publish([...changes.values()].flat());

@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       maxFutureSkewMs: 86_400_000,
       allowedLatenessDays: 7,
       httpPort: 9400,
+      shutdownTimeoutMs: 20_000,
       logLevel: 'info',
     });
   });
@@ -73,6 +74,7 @@ describe('loadConfig', () => {
       RFM_MAX_AMOUNT: '500',
       RFM_MAX_FUTURE: '30s',
       RFM_HTTP_PORT: '0',
+      RFM_SHUTDOWN_TIMEOUT: '45s',
       RFM_LOG_LEVEL: 'DEBUG',
     });
     expect(config.kafka).toEqual({
@@ -102,6 +104,7 @@ describe('loadConfig', () => {
     expect(config.maxAmountMinor).toBe(500);
     expect(config.maxFutureSkewMs).toBe(30_000);
     expect(config.httpPort).toBe(0);
+    expect(config.shutdownTimeoutMs).toBe(45_000);
     expect(config.logLevel).toBe('debug');
   });
 
