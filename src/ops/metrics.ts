@@ -52,7 +52,7 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 };
 
 /** How long a scrape waits for Redis before it shows the last population it read. */
-const POPULATION_TIMEOUT_MS = 2_000;
+const POPULATION_TIMEOUT_MS = 1_000;
 
 export class Metrics {
   private sources: MetricSources = {};

@@ -118,6 +118,15 @@ export async function startProcessor(
       : {}),
   });
 
+  // A shutdown that gives up on the batch in hand (stuck on an unreachable Redis)
+  // rejects this, so nothing waits for ever and the consumer can leave its group.
+  let giveUp: (reason: Error) => void = () => undefined;
+  const givenUp = new Promise<never>((_, reject) => {
+    giveUp = reject;
+  });
+  givenUp.catch(() => undefined);
+  const unlessGivenUp = <T>(work: Promise<T>): Promise<T> => Promise.race([work, givenUp]);
+
   /** Highest offset queued and processed per assigned partition; -1 before any. */
   const queuedUpTo = new Map<number, number>();
   let assignment: Promise<void> = Promise.resolve();
@@ -218,7 +227,7 @@ export async function startProcessor(
     partitionsConsumedConcurrently: 1,
     eachBatch: async ({ batch, resolveOffset, heartbeat, pause }) => {
       const started = performance.now();
-      await assignment;
+      await unlessGivenUp(assignment);
       const { partition } = batch;
       const records: QueuedRecord[] = [];
       for (const message of batch.messages) {
@@ -232,7 +241,7 @@ export async function startProcessor(
       coordinator.enqueue(partition, records, caughtUp);
       for (const r of records) resolveOffset(String(r.offset));
       await refreshCaughtUp();
-      await drain();
+      await unlessGivenUp(drain());
       await heartbeat();
       metrics?.batch(records.length, (performance.now() - started) / 1000);
       if (coordinator.queuedCount(partition) > MAX_QUEUED) {
@@ -245,16 +254,17 @@ export async function startProcessor(
   // Partitions that get no batch (empty, or read to the end) still need their end noticed.
   let polling: Promise<void> = Promise.resolve();
   const poller = setInterval(() => {
-    polling = assignment
-      .then(refreshCaughtUp)
-      .then(drain)
-      .catch((error: unknown) => logger.warn({ err: error }, 'processing paused, will retry'));
+    polling = unlessGivenUp(assignment.then(refreshCaughtUp).then(drain)).catch((error: unknown) =>
+      logger.warn({ err: error }, 'processing paused, will retry'),
+    );
   }, 1000);
 
   const owned = () => assigned.map((p) => new PartitionIndex(redis, keys, topic, p));
   metrics?.bind({
     clocks: () => coordinator.clocks(),
     population: async () => {
+      // Not connected: fail at once, so a scrape during an outage stays fast.
+      if (redis.status !== 'ready') throw new Error('Redis is not connected');
       const indexes = owned();
       const counts = await Promise.all(indexes.map((index) => index.segmentCounts()));
       const sizes = await Promise.all(indexes.map((index) => redis.zcard(index.keys.f)));
@@ -306,16 +316,15 @@ export async function startProcessor(
       clearInterval(poller);
       clearInterval(lagTimer);
       stopProbes?.();
-      await polling;
       // kafkajs lets the batch in hand finish before it leaves the group. One stuck on
       // an unreachable Redis is given up, uncommitted: the next owner reads it again.
-      const left = consumer.disconnect();
+      const left = polling.then(() => consumer.disconnect());
       if (!(await settlesWithin(left, config.shutdownTimeoutMs))) {
         logger.warn(
           { timeoutMs: config.shutdownTimeoutMs },
           'the batch in hand did not finish in time: leaving it uncommitted',
         );
-        redis.disconnect();
+        giveUp(new Error('shutting down: the batch in hand was given up'));
         await left;
       }
       await producer.disconnect();
