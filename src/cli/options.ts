@@ -35,18 +35,21 @@ export function configOption(flag: ConfigFlag): Option {
 
 /** Help text listing every option's environment variable and default, from CONFIG_SOURCES. */
 export function environmentHelp(): string {
-  const rows = Object.entries(CONFIG_SOURCES).map(
-    ([path, source]: [string, { env: string; default?: string }]) => [
+  const rows = [
+    ['variable', 'default', 'option'],
+    ...Object.entries(CONFIG_SOURCES).map(([path, source]: [string, { env: string; default?: string }]) => [
       source.env,
       source.default === undefined ? '(unset)' : source.default === '' ? "''" : source.default,
       path,
-    ],
-  );
-  const width = Math.max(...rows.map(([env]) => (env as string).length));
+    ]),
+  ];
+  const width = (column: number) => Math.max(...rows.map((row) => (row[column] as string).length));
+  const [envWidth, defaultWidth] = [width(0), width(1)];
   const lines = rows.map(
-    ([env, fallback, path]) => `  ${(env as string).padEnd(width)}  ${fallback}  (${path})`,
+    ([env, fallback, path]) =>
+      `  ${(env as string).padEnd(envWidth)}  ${(fallback as string).padEnd(defaultWidth)}  ${path}`,
   );
-  return `\nEnvironment (every option; a flag above wins over its variable):\n  ${'variable'.padEnd(width)}  default  (option)\n${lines.join('\n')}\n`;
+  return `\nEnvironment (every option; a flag above wins over its variable):\n${lines.join('\n')}\n`;
 }
 
 export function addConfigFlags(command: Command, flags: readonly ConfigFlag[]): Command {
