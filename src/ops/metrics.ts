@@ -147,7 +147,8 @@ export class Metrics {
       name: 'rfm_batch_duration_seconds',
       help: 'Time to process one fetched batch: decode, admit, apply, publish, commit',
       labelNames: ['topic'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      // Up to minutes: during a replay one batch may span many thresholds ticks.
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers,
     });
     this.batchSize = new Histogram({
