@@ -33,6 +33,25 @@ export function configOption(flag: ConfigFlag): Option {
   return new Option(flag.flags, `${flag.description} (env: ${source.env}${fallback})`);
 }
 
+/** Help text listing every option's environment variable and default, from CONFIG_SOURCES. */
+export function environmentHelp(): string {
+  const rows = [
+    ['variable', 'default', 'option'],
+    ...Object.entries(CONFIG_SOURCES).map(([path, source]: [string, { env: string; default?: string }]) => [
+      source.env,
+      source.default === undefined ? '(unset)' : source.default === '' ? "''" : source.default,
+      path,
+    ]),
+  ];
+  const width = (column: number) => Math.max(...rows.map((row) => (row[column] as string).length));
+  const [envWidth, defaultWidth] = [width(0), width(1)];
+  const lines = rows.map(
+    ([env, fallback, path]) =>
+      `  ${(env as string).padEnd(envWidth)}  ${(fallback as string).padEnd(defaultWidth)}  ${path}`,
+  );
+  return `\nEnvironment (every option; a flag above wins over its variable):\n${lines.join('\n')}\n`;
+}
+
 export function addConfigFlags(command: Command, flags: readonly ConfigFlag[]): Command {
   for (const flag of flags) command.addOption(configOption(flag));
   return command;

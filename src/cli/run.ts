@@ -1,9 +1,15 @@
-// `rfm run`: the processor. Runs until SIGTERM or SIGINT, or with
-// --exit-when-idle, until everything the input topic holds is processed.
+// `rfm run`: the processor and its HTTP port (metrics, health, customers). Runs
+// until SIGTERM or SIGINT, or with --exit-when-idle, until everything the input
+// topic holds is processed; exits non-zero when processing fails for good.
 import type { Command } from 'commander';
+import { Registry } from 'prom-client';
+import { Health } from '../ops/health.js';
+import { startHttpServer } from '../ops/http-server.js';
+import { registerKpiGauges } from '../ops/kpi-gauges.js';
 import { createLogger } from '../ops/logger.js';
-import { startProcessor } from '../stream/processor-runner.js';
-import { addConfigFlags, type ConfigFlag, commandConfig } from './options.js';
+import { Metrics } from '../ops/metrics.js';
+import { type RunningProcessor, startProcessor } from '../stream/processor-runner.js';
+import { addConfigFlags, type ConfigFlag, commandConfig, environmentHelp } from './options.js';
 
 const FLAGS: readonly ConfigFlag[] = [
   { flags: '--orders-topic <name>', path: 'topics.orders', description: 'input topic' },
@@ -57,6 +63,21 @@ const FLAGS: readonly ConfigFlag[] = [
     path: 'maxFutureSkewMs',
     description: 'largest accepted lead of event time over wall clock',
   },
+  {
+    flags: '--allowed-lateness <days>',
+    path: 'allowedLatenessDays',
+    description: "how far before its partition's clock an order still counts, e.g. '7d'",
+  },
+  {
+    flags: '--http-port <port>',
+    path: 'httpPort',
+    description: 'port of /metrics, /healthz, /readyz, /customers',
+  },
+  {
+    flags: '--shutdown-timeout <duration>',
+    path: 'shutdownTimeoutMs',
+    description: 'on SIGTERM, how long the batch in hand may take to finish and commit',
+  },
 ];
 
 export function registerRun(program: Command): void {
@@ -66,29 +87,57 @@ export function registerRun(program: Command): void {
       'Run the processor: consume orders, keep RFM state in Redis, publish segment changes. ' +
         'Stops on SIGTERM/SIGINT after finishing the batch in hand and committing.',
     )
-    .option('--exit-when-idle', 'exit once every record the input topic holds is processed');
+    .option('--exit-when-idle', 'exit once every record the input topic holds is processed')
+    .addHelpText('after', environmentHelp());
   addConfigFlags(command, FLAGS).action(async (options: { exitWhenIdle?: boolean }, self: Command) => {
     const config = commandConfig(self, FLAGS);
     const logger = createLogger(config);
-    const processor = await startProcessor(config, logger);
-    logger.info(
-      { topic: config.topics.orders, group: config.groupId, namespace: config.namespace },
-      'processor running',
-    );
-    const stop = async (why: string) => {
-      logger.info({ why, ...processor.stats }, 'processor stopping');
-      await processor.stop();
-      logger.info('processor stopped');
-    };
-    if (options.exitWhenIdle) {
-      await processor.idle();
-      await stop('idle');
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const onSignal = (signal: string) => void stop(signal).then(resolve);
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
+    const registry = new Registry();
+    const metrics = new Metrics(registry, {
+      topic: config.topics.orders,
+      group: config.groupId,
+      allowedLatenessDays: config.allowedLatenessDays,
     });
+    const health = new Health(metrics);
+    let processor: RunningProcessor | undefined;
+    // Up before the processor, so probes get answers (not ready yet) while it connects.
+    const server = await startHttpServer({
+      port: config.httpPort,
+      registry,
+      health,
+      customer: () => processor?.customer,
+      logger,
+    });
+    try {
+      processor = await startProcessor(config, logger, { metrics, health });
+      const { kpis } = processor;
+      registerKpiGauges(registry, kpis);
+      logger.info(
+        { topic: config.topics.orders, group: config.groupId, namespace: config.namespace },
+        'processor running',
+      );
+      const running = processor;
+      const stop = async (why: string) => {
+        logger.info({ why, ...running.stats }, 'processor stopping');
+        await running.stop();
+        logger.info('processor stopped');
+      };
+      const failed = health.failed.then((error) => ({ why: 'failed', error }));
+      const finished = options.exitWhenIdle
+        ? running.idle().then(() => ({ why: 'idle', error: null }))
+        : new Promise<{ why: string; error: null }>((resolve) => {
+            const onSignal = (signal: string) => resolve({ why: signal, error: null });
+            process.once('SIGTERM', onSignal);
+            process.once('SIGINT', onSignal);
+          });
+      const { why, error } = await Promise.race([finished, failed]);
+      await stop(why);
+      if (error) {
+        logger.fatal({ err: error }, 'processor stopped after a failure it cannot retry');
+        process.exitCode = 1;
+      }
+    } finally {
+      await server.close();
+    }
   });
 }

@@ -165,6 +165,13 @@ export interface Config {
   clvDiscountRate: number;
   /** Port of /metrics, /healthz, /readyz and /customers. @default 9400 */
   httpPort: number;
+  /**
+   * How long `rfm run` waits on SIGTERM for the batch in hand to finish and commit
+   * before it gives the batch up (uncommitted, so it is read again) and exits.
+   * Keep it below the pod's termination grace period ('20s' in the variable).
+   * @default 20000
+   */
+  shutdownTimeoutMs: number;
   /** @default 'info' */
   logLevel: LogLevel;
 }
@@ -211,6 +218,7 @@ export const CONFIG_SOURCES = {
   clvHorizonDays: { env: 'RFM_CLV_HORIZON', default: '365d' },
   clvDiscountRate: { env: 'RFM_CLV_DISCOUNT_RATE', default: '0' },
   httpPort: { env: 'RFM_HTTP_PORT', default: '9400' },
+  shutdownTimeoutMs: { env: 'RFM_SHUTDOWN_TIMEOUT', default: '20s' },
   logLevel: { env: 'RFM_LOG_LEVEL', default: 'info' },
 } as const satisfies Record<string, Source>;
 
@@ -308,6 +316,7 @@ const configSchema = z
     clvHorizonDays: duration('days'),
     clvDiscountRate: decimal(0, 10),
     httpPort: integer(0, 65_535),
+    shutdownTimeoutMs: duration('ms'),
     logLevel: z
       .string()
       .transform((l) => l.trim().toLowerCase())

@@ -15,7 +15,12 @@ import { RedisPopulation } from '../state/population.js';
 import type { RedisClient } from '../state/scripts.js';
 import type { ThresholdsStore } from '../state/thresholds-store.js';
 import type { ValueModelStore } from '../state/value-model-store.js';
-import { type InputOrder, PartitionProcessor, type Publisher } from './partition-processor.js';
+import {
+  type InputOrder,
+  PartitionProcessor,
+  type Publisher,
+  type RedisTimer,
+} from './partition-processor.js';
 
 /** A record read from a partition: an order, or null for a record that went to the DLQ. */
 export interface QueuedRecord {
@@ -56,6 +61,15 @@ export interface CoordinatorOptions {
   onLate?: (partition: number, record: QueuedRecord) => Promise<void>;
   /** Called once records up to and including `offset` are applied and their outputs sent. */
   onProcessed?: (partition: number, offset: number) => void | Promise<void>;
+  /** Told what was processed and how long it took: the metrics' hook; it changes nothing. */
+  observer?: CoordinatorObserver;
+}
+
+export interface CoordinatorObserver {
+  /** Orders applied on a partition (late ones excluded) and the largest event time among them. */
+  applied(partition: number, orders: number, maxEventTime: number | null): void;
+  ticked(seconds: number): void;
+  timeRedis: RedisTimer;
 }
 
 interface PartitionSlot {
@@ -109,6 +123,7 @@ export class Coordinator {
         allowedLatenessDays: this.options.allowedLatenessDays,
         churnAfterDays: this.options.churnAfterDays ?? null,
         publish: this.options.publish,
+        ...(this.options.observer ? { timeRedis: this.options.observer.timeRedis } : {}),
       });
       await processor.restore();
       await this.finishInterruptedTick(processor);
@@ -140,6 +155,11 @@ export class Coordinator {
   setCaughtUp(partition: number, caughtUp: boolean): void {
     const slot = this.slots.get(partition);
     if (slot && slot.queue.length === 0) slot.caughtUp = caughtUp;
+  }
+
+  /** The clock day of each partition owned (null before its first event). */
+  clocks(): Map<number, number | null> {
+    return new Map([...this.slots].map(([partition, slot]) => [partition, slot.processor.today]));
   }
 
   queuedCount(partition: number): number {
@@ -225,6 +245,12 @@ export class Coordinator {
     const records = slot.queue.splice(0, n);
     const orders = records.flatMap((r) => (r.order ? [{ order: r.order, offset: r.offset }] : []));
     const late = await slot.processor.applyOrders(orders, this.current, this.options.allowedLatenessDays);
+    const applied = orders.filter((o) => !late.includes(o));
+    this.options.observer?.applied(
+      partition,
+      applied.length,
+      applied.reduce<number | null>((max, o) => Math.max(max ?? o.order.eventTime, o.order.eventTime), null),
+    );
     for (const { offset } of late) {
       await this.options.onLate?.(partition, records.find((r) => r.offset === offset) as QueuedRecord);
     }
@@ -233,6 +259,7 @@ export class Coordinator {
 
   /** Computes the version of `day` from every partition's index and re-evaluates with it. */
   private async tick(day: number): Promise<void> {
+    const started = performance.now();
     const previous = this.current;
     const processors = [...this.slots.values()].map((s) => s.processor);
     for (const p of processors) await p.prepareTick(day, previous);
@@ -240,6 +267,7 @@ export class Coordinator {
     await this.options.thresholdsStore.save(next);
     this.current = next;
     for (const p of processors) await p.completeTick(day, previous, next);
+    this.options.observer?.ticked((performance.now() - started) / 1000);
   }
 }
 

@@ -27,6 +27,12 @@ export interface InputOrder {
 /** Sends changes downstream; resolves once they are durable there. */
 export type Publisher = (changes: OutputChange[]) => Promise<void>;
 
+/** The Redis round trips of processing: reading customers, and the Lua scripts that write and index them. */
+export type RedisOperation = 'read_customers' | 'write_customers' | 'index_customers';
+
+/** Runs a Redis round trip of processing; the metrics time it. */
+export type RedisTimer = <T>(operation: RedisOperation, run: () => Promise<T>) => Promise<T>;
+
 export interface PartitionProcessorDeps {
   redis: RedisClient;
   customers: CustomerStore;
@@ -37,6 +43,7 @@ export interface PartitionProcessorDeps {
   /** Days without a purchase that make a customer lapsed in the churn rate; null for no churn rate. */
   churnAfterDays: number | null;
   publish: Publisher;
+  timeRedis?: RedisTimer;
 }
 
 /** One month start's churn-rate counts, as `PartitionIndex.queueSetLapseCounts` stores them. */
@@ -55,7 +62,11 @@ export class PartitionProcessor {
   private readonly heldForTick = new Map<string, StoredCustomer>();
   private heldLapses: LapseSnapshot[] | null = null;
 
-  constructor(private readonly deps: PartitionProcessorDeps) {}
+  private readonly timed: RedisTimer;
+
+  constructor(private readonly deps: PartitionProcessorDeps) {
+    this.timed = deps.timeRedis ?? ((_operation, run) => run());
+  }
 
   private get rules(): EvaluationRules {
     return { windowDays: this.deps.windowDays, value: this.value };
@@ -117,7 +128,9 @@ export class PartitionProcessor {
   private async applyRun(run: InputOrder[], thresholds: Thresholds): Promise<void> {
     if (run.length === 0 || this.today === null) return;
     const today = this.today;
-    const customers = await this.deps.customers.readMany(run.map((i) => i.order.customerId));
+    const customers = await this.timed('read_customers', () =>
+      this.deps.customers.readMany(run.map((i) => i.order.customerId)),
+    );
     const evaluations = new Map<string, Evaluation[]>();
     for (const { order, offset } of run) {
       const customer = customers.get(order.customerId) as StoredCustomer;
@@ -199,7 +212,7 @@ export class PartitionProcessor {
       this.deps.index.queueIndex(pipeline, index);
       this.heldForTick.set(customer.customerId, customer);
     }
-    await execOrThrow(pipeline);
+    await this.timed('index_customers', () => execOrThrow(pipeline));
   }
 
   /** Second half of a tick: re-evaluates the due customers and every member the new version may move. */
@@ -276,7 +289,7 @@ export class PartitionProcessor {
     }
     for (const snapshot of lapses) index.queueSetLapseCounts(pipeline, snapshot);
     index.queueSetClock(pipeline, clock);
-    const replies = await execOrThrow(pipeline);
+    const replies = await this.timed('write_customers', () => execOrThrow(pipeline));
     assertWritten(writeAt.map((i) => replies[i]));
     if (changes.size === 0) return;
     await this.deps.publish([...changes.values()].flat());

@@ -6,14 +6,20 @@ import { type Consumer, Kafka, type KafkaMessage, Partitioners, type Producer } 
 import { type Config, kafkaClientConfig, redisOptions } from '../config/config.js';
 import { admit } from '../domain/admission.js';
 import { isRetriable, RfmError } from '../errors.js';
+import type { Health } from '../ops/health.js';
 import { kafkaLogging, type Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
 import { Coordinator, type QueuedRecord } from '../processor/coordinator.js';
 import { CustomerStore } from '../state/customer-store.js';
 import { Keys } from '../state/keys.js';
+import { type PopulationKpis, populationKpis } from '../state/kpi-view.js';
+import { PartitionIndex } from '../state/partition-index.js';
 import { defineScripts } from '../state/scripts.js';
 import { ThresholdsStore } from '../state/thresholds-store.js';
 import { ValueModelStore } from '../state/value-model-store.js';
+import { type CustomerView, customerView } from '../state/views.js';
 import { AvroCodec } from './codec.js';
+import { consumerLag } from './consumer-lag.js';
 import { deadLetterMessage } from './dlq.js';
 import { OutputPublisher } from './publisher.js';
 import { createSchemaRegistry, lookupSchemaIds } from './schemas.js';
@@ -24,16 +30,37 @@ export interface RunningProcessor {
   /** Finishes the batch in hand, commits, and disconnects. */
   stop(): Promise<void>;
   readonly stats: { records: number; deadLetters: number; changes: number };
+  /** One customer as `rfm inspect --json` shows it; null when the state has never seen it. */
+  customer(customerId: string): Promise<CustomerView | null>;
+  /** The churn rate and cohort retention of the state, as `rfm report` shows them. */
+  kpis(): Promise<PopulationKpis>;
+}
+
+/** What operations watch: both optional, so tests and tools can run a bare processor. */
+export interface ProcessorOps {
+  metrics?: Metrics;
+  /** Told when the consumer joins its group and when processing fails for good; probes Redis and Kafka. */
+  health?: Health;
 }
 
 /** Partitions with more queued records than this are paused until the coordinator catches up. */
 const MAX_QUEUED = 20_000;
+/** How often the consumer lag of the owned partitions is measured for the metrics. */
+const LAG_INTERVAL_MS = 5_000;
 
-export async function startProcessor(config: Config, logger: Logger): Promise<RunningProcessor> {
+export async function startProcessor(
+  config: Config,
+  logger: Logger,
+  { metrics, health }: ProcessorOps = {},
+): Promise<RunningProcessor> {
   const topic = config.topics.orders;
   const kafka = new Kafka({ ...kafkaClientConfig(config, kafkaLogging(logger)), retry: { retries: 10 } });
   const redis = new Redis({ ...redisOptions(config), maxRetriesPerRequest: null });
   defineScripts(redis);
+  redis.on('error', (error: Error) => {
+    metrics?.redisConnectionError();
+    logger.warn({ err: error }, 'Redis connection error, retrying');
+  });
   const registry = createSchemaRegistry(config);
   const codec = new AvroCodec(registry, await lookupSchemaIds(registry, config));
 
@@ -58,6 +85,7 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
   const stats = { records: 0, deadLetters: 0, changes: 0 };
   const publisher = new OutputPublisher(producer, codec, config.topics, `rfm-stream/${config.namespace}`);
   const keys = new Keys(config.namespace);
+  const timeRedis = metrics?.timeRedis.bind(metrics);
   const coordinator = new Coordinator({
     redis,
     keys,
@@ -83,11 +111,30 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
     publish: async (changes) => {
       await publisher.publish(changes);
       stats.changes += changes.length;
+      metrics?.published(changes, config.topics);
     },
     onProcessed: async (partition, offset) => {
       await consumer.commitOffsets([{ topic, partition, offset: String(offset + 1) }]);
     },
+    ...(metrics && timeRedis
+      ? {
+          observer: {
+            applied: (partition, orders, maxEventTime) => metrics.applied(partition, orders, maxEventTime),
+            ticked: (seconds) => metrics.tick(seconds),
+            timeRedis,
+          },
+        }
+      : {}),
   });
+
+  // A shutdown that gives up on the batch in hand (stuck on an unreachable Redis)
+  // rejects this, so nothing waits for ever and the consumer can leave its group.
+  let giveUp: (reason: Error) => void = () => undefined;
+  const givenUp = new Promise<never>((_, reject) => {
+    giveUp = reject;
+  });
+  givenUp.catch(() => undefined);
+  const unlessGivenUp = <T>(work: Promise<T>): Promise<T> => Promise.race([work, givenUp]);
 
   /** Highest offset queued and processed per assigned partition; -1 before any. */
   const queuedUpTo = new Map<number, number>();
@@ -98,8 +145,10 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
     try {
       await coordinator.drain();
     } catch (error) {
+      metrics?.processingError(isRetriable(error));
       if (isRetriable(error)) throw error;
       fatal ??= error;
+      health?.fail(error);
       logger.fatal({ err: error }, 'processing failed and cannot be retried');
     }
   };
@@ -108,11 +157,21 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = payload.memberAssignment[topic] ?? [];
     logger.info({ partitions: assigned }, 'partitions assigned');
+    metrics?.rebalanced(assigned);
+    health?.joined(true);
     assignment = (async () => {
       await coordinator.assign(assigned);
       queuedUpTo.clear();
       await refreshCaughtUp();
     })();
+  });
+
+  consumer.on(consumer.events.REBALANCING, () => health?.joined(false));
+  consumer.on(consumer.events.STOP, () => health?.joined(false));
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    health?.joined(false);
+    // kafkajs restarts the consumer after a retriable error; otherwise it is gone for good.
+    if (!payload.restart) health?.fail(payload.error);
   });
 
   /** Learns which assigned partitions have nothing left to read, from the broker's offsets. */
@@ -155,6 +214,7 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
 
   async function deadLetter(partition: number, message: KafkaMessage, reason: string, errorMessage: string) {
     stats.deadLetters += 1;
+    metrics?.deadLettered(reason, config.topics.dlq);
     logger.warn({ topic, partition, offset: message.offset, reason }, 'record sent to the DLQ');
     await producer.send({
       topic: config.topics.dlq,
@@ -175,7 +235,8 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 1,
     eachBatch: async ({ batch, resolveOffset, heartbeat, pause }) => {
-      await assignment;
+      const started = performance.now();
+      await unlessGivenUp(assignment);
       const { partition } = batch;
       const records: QueuedRecord[] = [];
       for (const message of batch.messages) {
@@ -189,8 +250,9 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
       coordinator.enqueue(partition, records, caughtUp);
       for (const r of records) resolveOffset(String(r.offset));
       await refreshCaughtUp();
-      await drain();
+      await unlessGivenUp(drain());
       await heartbeat();
+      metrics?.batch(records.length, (performance.now() - started) / 1000);
       if (coordinator.queuedCount(partition) > MAX_QUEUED) {
         const resume = pause();
         setTimeout(resume, 1000);
@@ -199,13 +261,53 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
   });
 
   // Partitions that get no batch (empty, or read to the end) still need their end noticed.
+  let polling: Promise<void> = Promise.resolve();
   const poller = setInterval(() => {
-    assignment
-      .then(refreshCaughtUp)
-      .then(drain)
-      .catch((error: unknown) => logger.warn({ err: error }, 'processing paused, will retry'));
+    polling = unlessGivenUp(assignment.then(refreshCaughtUp).then(drain)).catch((error: unknown) =>
+      logger.warn({ err: error }, 'processing paused, will retry'),
+    );
   }, 1000);
 
+  const owned = () => assigned.map((p) => new PartitionIndex(redis, keys, topic, p));
+  metrics?.bind({
+    clocks: () => coordinator.clocks(),
+    population: async () => {
+      // Not connected: fail at once, so a scrape during an outage stays fast.
+      if (redis.status !== 'ready') throw new Error('Redis is not connected');
+      const indexes = owned();
+      const counts = await Promise.all(indexes.map((index) => index.segmentCounts()));
+      const sizes = await Promise.all(indexes.map((index) => redis.zcard(index.keys.f)));
+      const segments: Record<string, number> = {};
+      for (const partitionCounts of counts)
+        for (const [key, n] of Object.entries(partitionCounts)) segments[key] = (segments[key] ?? 0) + n;
+      return { segments, population: sizes.reduce((a, b) => a + b, 0) };
+    },
+  });
+  // Measured apart from processing, so lag still shows while processing is stuck.
+  const lagTimer = setInterval(() => {
+    if (!metrics || assigned.length === 0) return;
+    consumerLag(admin, config.groupId, topic, assigned)
+      .then((lags) => {
+        for (const [partition, lag] of lags) metrics.lag(partition, lag);
+      })
+      .catch((error: unknown) => logger.debug({ err: error }, 'consumer lag not measured'));
+  }, LAG_INTERVAL_MS);
+  const stopProbes = health?.startProbes({
+    redis: () => redis.ping(),
+    kafka: () => admin.describeCluster(),
+  });
+
+  const scope = {
+    redis,
+    keys,
+    topic,
+    partitionCount,
+    windowDays: config.windowDays,
+    clvHorizonDays: config.clvHorizonDays,
+    clvDiscountRate: config.clvDiscountRate,
+    churnAfterDays: config.churnAfterDays,
+    allowedLatenessDays: config.allowedLatenessDays,
+  };
   return {
     stats,
     async idle(pollMs = 500) {
@@ -227,14 +329,41 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
     },
+    customer: (customerId) => customerView(scope, customerId),
+    kpis: () => populationKpis(scope),
     async stop() {
+      health?.stopping();
       clearInterval(poller);
-      await consumer.disconnect();
+      clearInterval(lagTimer);
+      stopProbes?.();
+      // kafkajs lets the batch in hand finish before it leaves the group. One stuck on
+      // an unreachable Redis is given up, uncommitted: the next owner reads it again.
+      const left = polling.then(() => consumer.disconnect());
+      if (!(await settlesWithin(left, config.shutdownTimeoutMs))) {
+        logger.warn(
+          { timeoutMs: config.shutdownTimeoutMs },
+          'the batch in hand did not finish in time: leaving it uncommitted',
+        );
+        giveUp(new Error('shutting down: the batch in hand was given up'));
+        await left;
+      }
       await producer.disconnect();
       await admin.disconnect();
       redis.disconnect();
     },
   };
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function partitionCountOf(admin: ReturnType<Kafka['admin']>, topic: string): Promise<number> {

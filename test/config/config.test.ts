@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       clvHorizonDays: 365,
       clvDiscountRate: 0,
       httpPort: 9400,
+      shutdownTimeoutMs: 20_000,
       logLevel: 'info',
     });
   });
@@ -94,6 +95,7 @@ describe('loadConfig', () => {
       RFM_MAX_AMOUNT: '500',
       RFM_MAX_FUTURE: '30s',
       RFM_HTTP_PORT: '0',
+      RFM_SHUTDOWN_TIMEOUT: '45s',
       RFM_LOG_LEVEL: 'DEBUG',
     });
     expect(config.kafka).toEqual({
@@ -123,6 +125,7 @@ describe('loadConfig', () => {
     expect(config.maxAmountMinor).toBe(500);
     expect(config.maxFutureSkewMs).toBe(30_000);
     expect(config.httpPort).toBe(0);
+    expect(config.shutdownTimeoutMs).toBe(45_000);
     expect(config.logLevel).toBe('debug');
   });
 

@@ -6,6 +6,8 @@ import { parse } from 'yaml';
 
 interface Service {
   image?: string;
+  build?: string;
+  volumes?: string[];
   ports?: string[];
   environment?: Record<string, string | number>;
   command?: string[];
@@ -26,7 +28,7 @@ function service(name: string): Service {
 
 describe('docker-compose.yml', () => {
   it('runs the stack services, each with a health check', () => {
-    for (const name of ['kafka', 'schema-registry', 'redis', 'prometheus', 'grafana']) {
+    for (const name of ['kafka', 'schema-registry', 'redis', 'processor', 'prometheus', 'grafana']) {
       expect(service(name).healthcheck?.test.length, `${name} health check`).toBeGreaterThan(0);
     }
   });
@@ -59,8 +61,52 @@ describe('docker-compose.yml', () => {
       kafka: ['9092'],
       'schema-registry': ['8081'],
       redis: ['6379'],
+      processor: ['9400'],
       prometheus: ['9090'],
       grafana: ['3000'],
     });
+  });
+
+  it('runs the processor from the Dockerfile, after `rfm topics`, against the compose services', () => {
+    expect(service('topics').build).toBe('.');
+    expect(service('topics').command).toEqual(['topics']);
+    expect(service('processor').image).toBe(service('topics').image);
+    expect(service('processor').command).toEqual(['run']);
+    expect(service('processor').depends_on).toMatchObject({
+      topics: { condition: 'service_completed_successfully' },
+    });
+    expect(service('processor').environment).toEqual({
+      KAFKA_BROKERS: 'kafka:19092',
+      SCHEMA_REGISTRY_URL: 'http://schema-registry:8081',
+      REDIS_URL: 'redis://redis:6379',
+    });
+    expect(service('processor').healthcheck?.test.join(' ')).toContain('/readyz');
+  });
+
+  it('provisions Prometheus with the scrape configuration and rules, Grafana with the dashboard', () => {
+    const prometheus = parse(
+      readFileSync(new URL('../../deploy/prometheus/prometheus.yml', import.meta.url), 'utf8'),
+    );
+    expect(prometheus.scrape_configs[0].static_configs[0].targets).toEqual(['processor:9400']);
+    expect(service('prometheus').volumes).toContain('./deploy/prometheus:/etc/prometheus:ro');
+    expect(service('prometheus').command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    expect(service('grafana').volumes).toEqual([
+      './deploy/grafana/provisioning:/etc/grafana/provisioning:ro',
+      './deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro',
+    ]);
+    const provider = parse(
+      readFileSync(
+        new URL('../../deploy/grafana/provisioning/dashboards/rfm-stream.yml', import.meta.url),
+        'utf8',
+      ),
+    );
+    expect(provider.providers[0].options.path).toBe('/var/lib/grafana/dashboards');
+    const datasource = parse(
+      readFileSync(
+        new URL('../../deploy/grafana/provisioning/datasources/prometheus.yml', import.meta.url),
+        'utf8',
+      ),
+    );
+    expect(datasource.datasources[0]).toMatchObject({ type: 'prometheus', url: 'http://prometheus:9090' });
   });
 });
