@@ -34,11 +34,6 @@ const FLAGS: readonly ConfigFlag[] = [
     description: 'largest accepted amount, minor units',
   },
   {
-    flags: '--allowed-lateness <days>',
-    path: 'allowedLatenessDays',
-    description: "how far behind its partition's clock an order still counts, e.g. '7d'",
-  },
-  {
     flags: '--idle-advance <bool>',
     path: 'idleAdvance',
     description: "live mode: move idle partitions' clocks with the wall clock",
