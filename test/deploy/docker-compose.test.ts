@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 
 interface Service {
   image?: string;
-  build?: string;
+  build?: string | { context: string; dockerfile: string };
   volumes?: string[];
   ports?: string[];
   environment?: Record<string, string | number>;
@@ -67,8 +67,8 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('runs the processor from the Dockerfile, after `rfm topics`, against the compose services', () => {
-    expect(service('topics').build).toBe('.');
+  it('runs the processor from deploy/docker/Dockerfile, after `rfm topics`, against the compose services', () => {
+    expect(service('topics').build).toEqual({ context: '.', dockerfile: 'deploy/docker/Dockerfile' });
     expect(service('topics').command).toEqual(['topics']);
     expect(service('processor').image).toBe(service('topics').image);
     expect(service('processor').command).toEqual(['run']);
