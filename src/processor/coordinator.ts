@@ -152,10 +152,15 @@ export class Coordinator {
   private nextTick(slots: PartitionSlot[]): number | null {
     const { cadenceDays } = this.options;
     if (this.current.day !== null) return this.current.day + cadenceDays;
+    const after = (day: number) => (Math.floor(day / cadenceDays) + 1) * cadenceDays;
+    // Before the first tick, orders already applied fix it: they are all of days
+    // before it, and the latest of them is in its cadence period. Taking it from
+    // the records queued now would depend on where the batches were cut.
+    const clocks = slots.flatMap((s) => (s.processor.today === null ? [] : [s.processor.today]));
+    if (clocks.length > 0) return after(Math.max(...clocks));
     const heads = slots.filter((s) => s.queue.length > 0).map(headDay);
     if (heads.length === 0) return null;
-    const first = Math.min(...heads);
-    return (Math.floor(first / cadenceDays) + 1) * cadenceDays;
+    return after(Math.min(...heads));
   }
 
   private async applyBefore(partition: number, slot: PartitionSlot, tickDay: number): Promise<void> {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 
 /** Bump when any script changes, so a rolling upgrade never runs a mix. */
-export const SCRIPTS_VERSION = 1;
+export const SCRIPTS_VERSION = 2;
 
 export enum WriteResult {
   CONFLICT = -1,

@@ -25,10 +25,23 @@ export interface RunningProcessor {
   readonly stats: { records: number; deadLetters: number; changes: number };
 }
 
+export interface ProcessorOptions {
+  /**
+   * Send segment changes, churn-risk changes and dead letters to Kafka; false
+   * builds the state only and counts what it would have sent (`rfm backfill --no-emit`).
+   * @default true
+   */
+  emit?: boolean;
+}
+
 /** Partitions with more queued records than this are paused until the coordinator catches up. */
 const MAX_QUEUED = 20_000;
 
-export async function startProcessor(config: Config, logger: Logger): Promise<RunningProcessor> {
+export async function startProcessor(
+  config: Config,
+  logger: Logger,
+  { emit = true }: ProcessorOptions = {},
+): Promise<RunningProcessor> {
   const topic = config.topics.orders;
   const kafka = new Kafka({ ...kafkaClientConfig(config, kafkaLogging(logger)), retry: { retries: 10 } });
   const redis = new Redis({ ...redisOptions(config), maxRetriesPerRequest: null });
@@ -75,7 +88,7 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
         `event day is more than ${config.allowedLatenessDays} days before the partition's clock`,
       ),
     publish: async (changes) => {
-      await publisher.publish(changes);
+      if (emit) await publisher.publish(changes);
       stats.changes += changes.length;
     },
     onProcessed: async (partition, offset) => {
@@ -149,6 +162,7 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
 
   async function deadLetter(partition: number, message: KafkaMessage, reason: string, errorMessage: string) {
     stats.deadLetters += 1;
+    if (!emit) return;
     logger.warn({ topic, partition, offset: message.offset, reason }, 'record sent to the DLQ');
     await producer.send({
       topic: config.topics.dlq,
@@ -193,8 +207,10 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
   });
 
   // Partitions that get no batch (empty, or read to the end) still need their end noticed.
+  let polling: Promise<void> = Promise.resolve();
   const poller = setInterval(() => {
-    assignment
+    polling = polling
+      .then(() => assignment)
       .then(refreshCaughtUp)
       .then(drain)
       .catch((error: unknown) => logger.warn({ err: error }, 'processing paused, will retry'));
@@ -223,6 +239,8 @@ export async function startProcessor(config: Config, logger: Logger): Promise<Ru
     },
     async stop() {
       clearInterval(poller);
+      // A drain the poller started commits through the consumer: let it finish first.
+      await polling;
       await consumer.disconnect();
       await producer.disconnect();
       await admin.disconnect();

@@ -13,7 +13,7 @@
   KEYS[4]  HASH sums over P: n, lastPurchaseDay, f, m
   KEYS[5]  ZSET due day of every customer with one
   KEYS[6]  HASH customer id -> its segments, one per model, '|'-separated
-  KEYS[7]  HASH 'model:segment' -> number of customers in it
+  KEYS[7]  HASH 'model:segment' -> number of customers in it (no field for none)
   ARGV[1]  customer id
   ARGV[2]  '1' if the customer is in P, '0' if not
   ARGV[3]  last purchase day
@@ -66,7 +66,12 @@ local old = redis.call('HGET', KEYS[6], id)
 if old ~= ARGV[7] then
   if old then
     for i, segment in ipairs(split(old)) do
-      if segment ~= '' then redis.call('HINCRBY', KEYS[7], models[i] .. ':' .. segment, -1) end
+      if segment ~= '' then
+        local field = models[i] .. ':' .. segment
+        -- An emptied segment leaves no field: the counts then depend only on who
+        -- is where, not on the way customers passed through.
+        if redis.call('HINCRBY', KEYS[7], field, -1) == 0 then redis.call('HDEL', KEYS[7], field) end
+      end
     end
   end
   for i, segment in ipairs(split(ARGV[7])) do
