@@ -2,6 +2,7 @@
 // and registers itself here.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerBackfill } from './backfill.js';
 import { registerImport } from './import.js';
 import { registerInspect } from './inspect.js';
 import { addConfigFlags, GLOBAL_FLAGS } from './options.js';
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   registerTopics(program);
   registerImport(program);
   registerRun(program);
+  registerBackfill(program);
   registerInspect(program);
   registerReport(program);
   return program;

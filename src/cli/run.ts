@@ -2,7 +2,7 @@
 // --exit-when-idle, until everything the input topic holds is processed.
 import type { Command } from 'commander';
 import { createLogger } from '../ops/logger.js';
-import { startProcessor } from '../stream/processor-runner.js';
+import { startLive } from '../stream/live-runner.js';
 import { addConfigFlags, type ConfigFlag, commandConfig } from './options.js';
 
 const FLAGS: readonly ConfigFlag[] = [
@@ -39,15 +39,16 @@ export function registerRun(program: Command): void {
     .command('run')
     .description(
       'Run the processor: consume orders, keep RFM state in Redis, publish segment changes. ' +
-        'Stops on SIGTERM/SIGINT after finishing the batch in hand and committing.',
+        'Writes the namespace the live pointer of --namespace names, and moves to a namespace ' +
+        '`rfm backfill --promote` makes live. Stops on SIGTERM/SIGINT after finishing the batch in hand and committing.',
     )
     .option('--exit-when-idle', 'exit once every record the input topic holds is processed');
   addConfigFlags(command, FLAGS).action(async (options: { exitWhenIdle?: boolean }, self: Command) => {
     const config = commandConfig(self, FLAGS);
     const logger = createLogger(config);
-    const processor = await startProcessor(config, logger);
+    const processor = await startLive(config, logger);
     logger.info(
-      { topic: config.topics.orders, group: config.groupId, namespace: config.namespace },
+      { topic: config.topics.orders, group: config.groupId, namespace: processor.namespace },
       'processor running',
     );
     const stop = async (why: string) => {

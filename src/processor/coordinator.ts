@@ -54,6 +54,7 @@ export class Coordinator {
   private readonly slots = new Map<number, PartitionSlot>();
   private readonly indexes: PartitionIndex[];
   private draining: Promise<void> = Promise.resolve();
+  private halted = false;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.indexes = Array.from(
@@ -120,6 +121,14 @@ export class Coordinator {
     return this.slots.get(partition)?.queue.length ?? 0;
   }
 
+  /**
+   * Stops draining at the next tick boundary, leaving the rest queued: a stop
+   * then waits for one step, not for the whole backlog. Not undone.
+   */
+  halt(): void {
+    this.halted = true;
+  }
+
   /** Processes all that can be processed now. Calls are serialised. */
   drain(): Promise<void> {
     return this.serialise(() => this.drainNow());
@@ -133,7 +142,7 @@ export class Coordinator {
   }
 
   private async drainNow(): Promise<void> {
-    for (;;) {
+    while (!this.halted) {
       const slots = [...this.slots.entries()];
       // Until every partition has shown its next record or its end, the next tick is unknown.
       if (slots.some(([, s]) => s.queue.length === 0 && !s.caughtUp)) return;

@@ -47,6 +47,19 @@ export class Keys {
     return `${this.namespace}:thresholds:{${this.namespace}:${topic}}`;
   }
 
+  /**
+   * Which namespace holds the live state of the processor configured with this
+   * namespace, and a promotion waiting to happen (src/state/live-pointer.ts).
+   */
+  live(): string {
+    return `${this.namespace}:live`;
+  }
+
+  /** What a backfill into this namespace reads, and from where (src/state/backfill-record.ts). */
+  backfill(): string {
+    return `${this.namespace}:backfill`;
+  }
+
   /** A pattern matching every key of the namespace, for dumps and cleanup. */
   pattern(): string {
     return `${this.namespace}:*`;

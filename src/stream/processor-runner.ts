@@ -20,7 +20,11 @@ import { createSchemaRegistry, lookupSchemaIds } from './schemas.js';
 export interface RunningProcessor {
   /** Resolves when every assigned partition has been read to its end and processed. */
   idle(quietMs?: number): Promise<void>;
-  /** Finishes the batch in hand, commits, and disconnects. */
+  /**
+   * Finishes the step in hand (the orders before the next thresholds tick),
+   * commits, and disconnects. What was read but not processed is read again by
+   * the next start.
+   */
   stop(): Promise<void>;
   readonly stats: { records: number; deadLetters: number; changes: number };
 }
@@ -238,6 +242,7 @@ export async function startProcessor(
       }
     },
     async stop() {
+      coordinator.halt();
       clearInterval(poller);
       // A drain the poller started commits through the consumer: let it finish first.
       await polling;

@@ -7,7 +7,7 @@ export type StateDump = Map<string, unknown>;
 
 /**
  * Every state key of `namespace` (customers, partition indexes, thresholds) and
- * its value. Left out: the customer hash's write counter `v`, which fences
+ * its value, keyed by the key name without the namespace. Left out: the customer hash's write counter `v`, which fences
  * concurrent writers and counts writes, so it depends on how records were batched;
  * and the namespace's own records (`:live`, `:backfill`), which say who feeds it.
  */
@@ -39,7 +39,7 @@ export async function dumpNamespace(redis: Redis, namespace: string): Promise<St
       value = Object.fromEntries(Object.entries(kept).sort(([x], [y]) => (x < y ? -1 : 1)));
     }
     if (types[i] === 'set') value = [...(value as string[])].sort();
-    dump.set(key.split(namespace).join('<ns>'), value);
+    dump.set(key.slice(namespace.length).replace(`{${namespace}:`, '{<ns>:'), value);
   });
   return dump;
 }
