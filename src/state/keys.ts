@@ -55,6 +55,11 @@ export class Keys {
     return `${this.namespace}:live`;
   }
 
+  /** The consumer group of the live processor that writes this namespace, while it does. */
+  writer(): string {
+    return `${this.namespace}:writer`;
+  }
+
   /** What a backfill into this namespace reads, and from where (src/state/backfill-record.ts). */
   backfill(): string {
     return `${this.namespace}:backfill`;

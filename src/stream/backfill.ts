@@ -9,7 +9,7 @@ import { ConfigError, RfmError } from '../errors.js';
 import { kafkaLogging, type Logger } from '../ops/logger.js';
 import { type BackfillRecord, readBackfillRecord, writeBackfillRecord } from '../state/backfill-record.js';
 import { Keys } from '../state/keys.js';
-import { LivePointer, type PartitionOffset } from '../state/live-pointer.js';
+import type { PartitionOffset } from '../state/live-pointer.js';
 import { type PopulationReport, populationReport } from '../state/views.js';
 import { type RunningProcessor, startProcessor } from './processor-runner.js';
 import { createSchemaRegistry, registerSchemas } from './schemas.js';
@@ -183,7 +183,7 @@ export function describeStart(from: 'beginning' | number): string {
   return from === 'beginning' ? 'from the beginning' : `from ${new Date(from).toISOString()}`;
 }
 
-/** A namespace has one writer: not the live processor, nor a second backfill. */
+/** A namespace has one writer: not a running live processor, nor a second backfill. */
 async function checkNoOtherWriter(
   admin: Admin,
   redis: Redis,
@@ -191,9 +191,8 @@ async function checkNoOtherWriter(
   keys: Keys,
   group: string,
 ): Promise<void> {
-  const live = await new LivePointer(redis, keys).read();
-  const writers = [group, ...(live.namespace === config.namespace ? [config.groupId] : [])];
-  const { groups } = await admin.describeGroups(writers);
+  const live = await redis.get(keys.writer());
+  const { groups } = await admin.describeGroups(live ? [group, live] : [group]);
   for (const described of groups) {
     if (described.members.length === 0) continue;
     const who =

@@ -67,8 +67,12 @@ export async function startLive(
   let namespace = start.namespace;
   if (applicable(start.pending, namespace) && (await reached(start.pending))) {
     await moveTo(start.pending);
+    await redis.del(new Keys(namespace).writer());
     namespace = start.pending.namespace;
   }
+  // Tells a backfill that this namespace has a writer already (src/stream/backfill.ts).
+  const claim = (target: string) => redis.set(new Keys(target).writer(), config.groupId);
+  await claim(namespace);
   let processor = await startProcessor({ ...config, namespace }, logger);
   const earlier = { records: 0, deadLetters: 0, changes: 0 };
 
@@ -81,7 +85,9 @@ export async function startLive(
     await processor.stop();
     for (const key of Object.keys(earlier) as (keyof typeof earlier)[]) earlier[key] += processor.stats[key];
     await moveTo(pending);
+    await redis.del(new Keys(namespace).writer());
     namespace = pending.namespace;
+    await claim(namespace);
     processor = await startProcessor({ ...config, namespace }, logger);
   };
   const watcher = setInterval(() => {
