@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerBackfill } from './backfill.js';
+import { registerDemo } from './demo.js';
 import { registerImport } from './import.js';
 import { registerInspect } from './inspect.js';
 import { addConfigFlags, GLOBAL_FLAGS } from './options.js';
@@ -27,5 +28,6 @@ export function createProgram(): Command {
   registerBackfill(program);
   registerInspect(program);
   registerReport(program);
+  registerDemo(program);
   return program;
 }
