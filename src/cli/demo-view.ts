@@ -32,46 +32,73 @@ export interface DemoSnapshot {
 
 const n = (value: number) => value.toLocaleString('en-US');
 
-/** The frame for a snapshot, one string per line, each at most `width` characters. */
-export function renderDemo(s: DemoSnapshot, width = 100): string[] {
-  const lines = [
+/**
+ * The frame for a snapshot, one string per line, at most `width` characters
+ * wide and `height` lines high: the lists of changes take the rows the tables
+ * leave, and on a very small terminal the tables lose their last rows.
+ */
+export function renderDemo(s: DemoSnapshot, width = 100, height = 40): string[] {
+  const head = [
     `rfm demo: CDNOW orders -> Kafka -> rfm-stream -> Redis (namespace ${s.namespace})`,
     `orders  ${n(s.processed)} of ${n(s.inTopic)} processed   ${n(s.ordersPerSecond)} orders/s   ` +
       `${n(s.changesPerSecond)} changes/s   ${n(s.changes)} changes in all`,
     `clock   ${s.report.asOf ?? '-'} (event time)   thresholds ${s.report.thresholdsVersion ?? '-'}   ` +
-      `${n(s.report.customers)} customers, ${n(s.report.population)} bought in the last 365 days`,
+      `${n(s.report.customers)} customers, ${n(s.report.population)} bought in the window`,
+    ...(s.importing ? [`import  ${s.importing}`] : []),
+    '',
   ];
-  if (s.importing) lines.push(`import  ${s.importing}`);
-  lines.push('', ...columns(['rfm8', 'rfm-scores', 'tier'], s.report), '');
-  lines.push(...columns(['lifecycle', 'activity'], s.report), '');
-  lines.push(`latest segment changes (${s.topics.segmentChanges})`);
-  lines.push(...padTo(s.recentChanges.map(formatChange), 6));
-  lines.push(`latest churn-risk events (${s.topics.churnRisk})`);
-  lines.push(...padTo(s.recentRisks.map(formatRisk), 4), '');
-  for (const { name, url } of s.urls) lines.push(`${name.padEnd(10)} ${url}`);
+  const tables = [
+    ...sideBySide([
+      stacked(['rfm8', 'activity'], s.report),
+      stacked(['rfm-scores'], s.report),
+      stacked(['tier', 'lifecycle'], s.report),
+    ]),
+    '',
+  ];
   const first =
     s.firstChangeAfter === null
       ? 'waiting for the first segment change'
       : `first segment change on screen ${s.firstChangeAfter.toFixed(1)} s after start`;
-  lines.push(`${first}   ${s.caughtUp ? 'caught up: every order processed   ' : ''}Ctrl-C stops`);
-  return lines.map((line) => (line.length > width ? line.slice(0, width) : line));
+  const foot = [
+    ...s.urls.map(({ name, url }) => `${name.padEnd(10)} ${url}`),
+    `${first}   ${s.caughtUp ? 'caught up: every order processed   ' : ''}Ctrl-C stops`,
+  ];
+  const room = height - head.length - tables.length - foot.length - 3;
+  const changeRows = Math.min(8, Math.max(2, Math.ceil((room * 2) / 3)));
+  const riskRows = Math.min(5, Math.max(1, room - changeRows));
+  const lists = [
+    `latest segment changes (${s.topics.segmentChanges})`,
+    ...padTo(s.recentChanges.map(formatChange), changeRows),
+    `latest churn-risk events (${s.topics.churnRisk})`,
+    ...padTo(s.recentRisks.map(formatRisk), riskRows),
+    '',
+  ];
+  const over = head.length + tables.length + lists.length + foot.length - height;
+  const shown = over > 0 ? tables.slice(0, Math.max(0, tables.length - over)) : tables;
+  return [...head, ...shown, ...lists, ...foot].map((line) =>
+    line.length > width ? line.slice(0, width) : line,
+  );
 }
 
-function columns(models: ModelName[], report: PopulationReport): string[] {
-  const blocks = models.map((model) => {
-    const entries = Object.entries(report.segments[model]);
-    const name = Math.max(model.length, ...entries.map(([segment]) => segment.length));
-    const count = Math.max(...entries.map(([, v]) => n(v).length));
-    return [
-      model.padEnd(name + 2 + count),
-      ...entries.map(([segment, v]) => `${segment.padEnd(name)}  ${n(v).padStart(count)}`),
-    ];
-  });
+/** Models one under the other, each a title row then a row per segment, the counts aligned. */
+function stacked(models: ModelName[], report: PopulationReport): string[] {
+  const entries = models.map((model) => Object.entries(report.segments[model]));
+  const name = Math.max(...entries.flat().map(([segment]) => segment.length));
+  const count = Math.max(6, ...entries.flat().map(([, v]) => n(v).length));
+  return models.flatMap((model, i) => [
+    ...(i > 0 ? [''] : []),
+    model,
+    ...(entries[i] ?? []).map(([segment, v]) => `${segment.padEnd(name)}  ${n(v).padStart(count)}`),
+  ]);
+}
+
+function sideBySide(blocks: string[][]): string[] {
+  const widths = blocks.map((b) => Math.max(...b.map((line) => line.length)));
   const height = Math.max(...blocks.map((b) => b.length));
   return Array.from({ length: height }, (_, row) =>
     blocks
-      .map((b) => (b[row] ?? '').padEnd((b[0] as string).length))
-      .join('    ')
+      .map((b, i) => (b[row] ?? '').padEnd(widths[i] as number))
+      .join('   ')
       .trimEnd(),
   );
 }

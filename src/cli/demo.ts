@@ -160,7 +160,8 @@ async function runDemo(base: Readonly<Config>): Promise<void> {
       urls,
       namespace: config.namespace,
     };
-    if (interactive) screen.draw(renderDemo(snapshot, process.stdout.columns ?? 100));
+    if (interactive)
+      screen.draw(renderDemo(snapshot, process.stdout.columns || 100, process.stdout.rows || 40));
     else if (Date.now() - lastPrinted >= 2000) {
       lastPrinted = Date.now();
       const latest = recentChanges[0];
