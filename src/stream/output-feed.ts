@@ -27,7 +27,7 @@ export async function outputEnds(
 }
 
 /**
- * Consumes the output topics in a throwaway consumer group placed at `from`,
+ * Consumes the output topics in a throwaway consumer group starting at `from`,
  * calling `onChange` for every record; the group is deleted again on stop.
  */
 export async function startOutputFeed(
@@ -42,13 +42,6 @@ export async function startOutputFeed(
   const groupId = `${config.groupId}.feed.${process.pid}.${Date.now().toString(36)}`;
   const admin = kafka.admin();
   await admin.connect();
-  for (const role of ['segmentChanges', 'churnRisk'] as const) {
-    await admin.setOffsets({
-      groupId,
-      topic: config.topics[role],
-      partitions: from[role].map((p) => ({ partition: p.partition, offset: p.high })),
-    });
-  }
   const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topics: [config.topics.segmentChanges, config.topics.churnRisk] });
@@ -61,6 +54,12 @@ export async function startOutputFeed(
       }
     },
   });
+  // Placed by seeking, which applies as partitions are assigned: admin.setOffsets
+  // would first join and leave the group, seconds before the first change shows.
+  for (const role of ['segmentChanges', 'churnRisk'] as const) {
+    for (const p of from[role])
+      consumer.seek({ topic: config.topics[role], partition: p.partition, offset: p.high });
+  }
   return {
     async stop() {
       await consumer.disconnect();
