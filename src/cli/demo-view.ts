@@ -28,6 +28,7 @@ export interface DemoSnapshot {
   topics: { segmentChanges: string; churnRisk: string };
   urls: ServiceUrl[];
   namespace: string;
+  logFile: string;
 }
 
 const n = (value: number) => value.toLocaleString('en-US');
@@ -61,6 +62,7 @@ export function renderDemo(s: DemoSnapshot, width = 100, height = 40): string[] 
       : `first segment change on screen ${s.firstChangeAfter.toFixed(1)} s after start`;
   const foot = [
     ...s.urls.map(({ name, url }) => `${name.padEnd(10)} ${url}`),
+    `logs       ${s.logFile}`,
     `${first}   ${s.caughtUp ? 'caught up: every order processed   ' : ''}Ctrl-C stops`,
   ];
   const room = height - head.length - tables.length - foot.length - 3;

@@ -3,8 +3,11 @@
 // processor into its own namespace while a live view shows the segment
 // populations, the latest segment changes and churn-risk events as a downstream
 // consumer reads them, and the rate. Ctrl-C stops it cleanly.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import type { Config } from '../config/config.js';
 import { redisOptions } from '../config/config.js';
 import type { ChurnRiskChange, SegmentChange } from '../domain/changes.js';
@@ -49,8 +52,9 @@ export function registerDemo(program: Command): void {
 
 async function runDemo(base: Readonly<Config>): Promise<void> {
   const startedAt = Number(process.env.RFM_DEMO_STARTED_AT) || performance.timeOrigin;
-  // The view owns the terminal: only what stops the demo is logged.
-  const logger = createLogger({ ...base, logLevel: base.logLevel === 'info' ? 'error' : base.logLevel });
+  // The view owns the terminal: logs go to a file it names.
+  const logFile = join(tmpdir(), 'rfm-demo.log');
+  const logger = createLogger(base, pino.destination({ dest: logFile, sync: true, append: true }));
   const config: Readonly<Config> = {
     ...base,
     namespace: DEMO_NAMESPACE,
@@ -61,6 +65,7 @@ async function runDemo(base: Readonly<Config>): Promise<void> {
   say(
     `Kafka ${config.kafka.brokers.join(',')}, schema registry ${config.schemaRegistry.url}, Redis ${config.redis.url}`,
   );
+  say(`logs: ${logFile}`);
 
   const kafka = createKafka(config, logger);
   const admin = await connect(kafka.admin(), config);
@@ -159,6 +164,7 @@ async function runDemo(base: Readonly<Config>): Promise<void> {
       topics: config.topics,
       urls,
       namespace: config.namespace,
+      logFile,
     };
     if (interactive)
       screen.draw(renderDemo(snapshot, process.stdout.columns || 100, process.stdout.rows || 40));

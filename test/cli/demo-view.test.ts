@@ -59,6 +59,7 @@ function snapshot(over: Partial<DemoSnapshot> = {}): DemoSnapshot {
     topics: { segmentChanges: 'demo.rfm.segment-changes', churnRisk: 'demo.rfm.churn-risk' },
     urls: [],
     namespace: 'demo',
+    logFile: '/tmp/rfm-demo.log',
     ...over,
   };
 }
@@ -95,6 +96,7 @@ describe('the demo view', () => {
   it('lists only the services that answer', () => {
     const none = renderDemo(snapshot()).join('\n');
     expect(none).not.toContain('http');
+    expect(none).toContain('logs       /tmp/rfm-demo.log');
     const some = renderDemo(snapshot({ urls: [{ name: 'Grafana', url: 'http://127.0.0.1:3000' }] })).join(
       '\n',
     );
