@@ -152,7 +152,8 @@ async function runBackfill(
     process.once('SIGTERM', onSignal);
     if (untilCaughtUp) {
       backfill.processor.idle().then(resolve, (error: unknown) => {
-        failure = error;
+        // After Ctrl-C the stop ends the wait with an error of its own.
+        if (!interrupted) failure = error;
         resolve();
       });
     }

@@ -122,6 +122,8 @@ export async function startLive(
         try {
           await current.idle(pollMs);
         } catch (error) {
+          // Stopped under it by a switch: go on with the processor that replaced it.
+          await switching;
           if (current === processor) throw error;
           continue;
         }

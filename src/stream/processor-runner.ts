@@ -18,7 +18,7 @@ import { OutputPublisher } from './publisher.js';
 import { createSchemaRegistry, lookupSchemaIds } from './schemas.js';
 
 export interface RunningProcessor {
-  /** Resolves when every assigned partition has been read to its end and processed. */
+  /** Resolves when every assigned partition has been read to its end and processed; rejects once stopped. */
   idle(quietMs?: number): Promise<void>;
   /**
    * Finishes the step in hand (the orders before the next thresholds tick),
@@ -115,6 +115,7 @@ export async function startProcessor(
     }
   };
   let assigned: number[] = [];
+  let stopped = false;
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = payload.memberAssignment[topic] ?? [];
@@ -225,6 +226,7 @@ export async function startProcessor(
     async idle(pollMs = 500) {
       for (;;) {
         if (fatal) throw fatal;
+        if (stopped) throw new Error('the processor has stopped');
         await assignment;
         const [ends, committed] = await Promise.all([
           admin.fetchTopicOffsets(topic),
@@ -242,6 +244,7 @@ export async function startProcessor(
       }
     },
     async stop() {
+      stopped = true;
       coordinator.halt();
       clearInterval(poller);
       // A drain the poller started commits through the consumer: let it finish first.

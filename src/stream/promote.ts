@@ -67,10 +67,9 @@ export async function promote(
 
     // A partition the backfill committed nothing on holds nothing past its origin in the state.
     const committed = await committedOffsets(admin, record.group, topic);
-    const offsets = record.origin.map(({ partition, offset }) => ({
-      partition,
-      offset: committed.get(partition) ?? offset,
-    }));
+    const offsets = record.origin
+      .map(({ partition, offset }) => ({ partition, offset: committed.get(partition) ?? offset }))
+      .sort((a, b) => a.partition - b.partition);
     const promotion: Promotion = { namespace, topic, offsets, promotedAt: Date.now() };
     await writeBackfillRecord(redis, target, { ...record, promotedTo: deployment });
     await pointer.promote(promotion);
