@@ -2,6 +2,8 @@
 // and registers itself here.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerBackfill } from './backfill.js';
+import { registerDemo } from './demo.js';
 import { registerFit } from './fit.js';
 import { registerImport } from './import.js';
 import { registerInspect } from './inspect.js';
@@ -24,8 +26,10 @@ export function createProgram(): Command {
   registerTopics(program);
   registerImport(program);
   registerRun(program);
+  registerBackfill(program);
   registerInspect(program);
   registerReport(program);
   registerFit(program);
+  registerDemo(program);
   return program;
 }

@@ -8,7 +8,7 @@ import { startHttpServer } from '../ops/http-server.js';
 import { registerKpiGauges } from '../ops/kpi-gauges.js';
 import { createLogger } from '../ops/logger.js';
 import { Metrics } from '../ops/metrics.js';
-import { type RunningProcessor, startProcessor } from '../stream/processor-runner.js';
+import { type LiveProcessor, startLive } from '../stream/live-runner.js';
 import { addConfigFlags, type ConfigFlag, commandConfig, environmentHelp } from './options.js';
 
 const FLAGS: readonly ConfigFlag[] = [
@@ -80,7 +80,8 @@ export function registerRun(program: Command): void {
     .command('run')
     .description(
       'Run the processor: consume orders, keep RFM state in Redis, publish segment changes. ' +
-        'Stops on SIGTERM/SIGINT after finishing the batch in hand and committing.',
+        'Writes the namespace the live pointer of --namespace names, and moves to a namespace ' +
+        '`rfm backfill --promote` makes live. Stops on SIGTERM/SIGINT after finishing the batch in hand and committing.',
     )
     .option('--exit-when-idle', 'exit once every record the input topic holds is processed')
     .addHelpText('after', environmentHelp());
@@ -94,7 +95,7 @@ export function registerRun(program: Command): void {
       allowedLatenessDays: config.allowedLatenessDays,
     });
     const health = new Health(metrics);
-    let processor: RunningProcessor | undefined;
+    let processor: LiveProcessor | undefined;
     // Up before the processor, so probes get answers (not ready yet) while it connects.
     const server = await startHttpServer({
       port: config.httpPort,
@@ -104,11 +105,11 @@ export function registerRun(program: Command): void {
       logger,
     });
     try {
-      processor = await startProcessor(config, logger, { metrics, health });
+      processor = await startLive(config, logger, { metrics, health });
       const { kpis } = processor;
       registerKpiGauges(registry, kpis);
       logger.info(
-        { topic: config.topics.orders, group: config.groupId, namespace: config.namespace },
+        { topic: config.topics.orders, group: config.groupId, namespace: processor.namespace },
         'processor running',
       );
       const running = processor;

@@ -1,5 +1,7 @@
 // Opens the state of the configured namespace and input topic for the
-// read-only commands: a Redis connection and the topic's partition count.
+// read-only commands: a Redis connection and the topic's partition count. A
+// namespace whose live pointer names another (after `rfm backfill --promote`)
+// opens that one, the state its processor writes.
 import { Redis } from 'ioredis';
 import { Kafka } from 'kafkajs';
 import { type Config, kafkaClientConfig, redisOptions } from '../config/config.js';
@@ -7,6 +9,7 @@ import { RfmError } from '../errors.js';
 import { kafkaLogging, type Logger } from '../ops/logger.js';
 import { Keys } from '../state/keys.js';
 import type { KpiScope } from '../state/kpi-view.js';
+import { LivePointer } from '../state/live-pointer.js';
 
 export async function openStateScope(
   config: Readonly<Config>,
@@ -30,9 +33,10 @@ export async function openStateScope(
     await admin.disconnect();
   }
   const redis = new Redis({ ...redisOptions(config), maxRetriesPerRequest: 3 });
+  const live = await new LivePointer(redis, new Keys(config.namespace)).read();
   return {
     redis,
-    keys: new Keys(config.namespace),
+    keys: new Keys(live.namespace),
     topic: config.topics.orders,
     partitionCount,
     windowDays: config.windowDays,

@@ -85,6 +85,7 @@ export class Coordinator {
   private readonly slots = new Map<number, PartitionSlot>();
   private readonly indexes: PartitionIndex[];
   private draining: Promise<void> = Promise.resolve();
+  private halted = false;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.indexes = Array.from(
@@ -166,6 +167,14 @@ export class Coordinator {
     return this.slots.get(partition)?.queue.length ?? 0;
   }
 
+  /**
+   * Stops draining at the next tick boundary, leaving the rest queued: a stop
+   * then waits for one step, not for the whole backlog. Not undone.
+   */
+  halt(): void {
+    this.halted = true;
+  }
+
   /** Processes all that can be processed now. Calls are serialised. */
   drain(): Promise<void> {
     return this.serialise(() => this.drainNow());
@@ -203,7 +212,7 @@ export class Coordinator {
 
   private async drainNow(): Promise<void> {
     await this.refreshValueModel();
-    for (;;) {
+    while (!this.halted) {
       const slots = [...this.slots.entries()];
       // Until every partition has shown its next record or its end, the next tick is unknown.
       if (slots.some(([, s]) => s.queue.length === 0 && !s.caughtUp)) return;
@@ -232,10 +241,15 @@ export class Coordinator {
   private nextTick(slots: PartitionSlot[]): number | null {
     const { cadenceDays } = this.options;
     if (this.current.day !== null) return this.current.day + cadenceDays;
+    const after = (day: number) => (Math.floor(day / cadenceDays) + 1) * cadenceDays;
+    // Before the first tick, orders already applied fix it: they are all of days
+    // before it, and the latest of them is in its cadence period. Taking it from
+    // the records queued now would depend on where the batches were cut.
+    const clocks = slots.flatMap((s) => (s.processor.today === null ? [] : [s.processor.today]));
+    if (clocks.length > 0) return after(Math.max(...clocks));
     const heads = slots.filter((s) => s.queue.length > 0).map(headDay);
     if (heads.length === 0) return null;
-    const first = Math.min(...heads);
-    return (Math.floor(first / cadenceDays) + 1) * cadenceDays;
+    return after(Math.min(...heads));
   }
 
   private async applyBefore(partition: number, slot: PartitionSlot, tickDay: number): Promise<void> {

@@ -98,7 +98,8 @@ export class PartitionProcessor {
    * Applies orders in offset order, all of days before the next thresholds tick.
    * An order of a later day than the clock first moves the clock to that day; an
    * order more than `allowedLatenessDays` before the clock is not applied and is
-   * returned, late.
+   * returned, late. An order applied before (a redelivery, or a replay into this
+   * state) is skipped, late or not: it counted once already.
    */
   async applyOrders(
     orders: InputOrder[],
@@ -109,33 +110,39 @@ export class PartitionProcessor {
     const late: InputOrder[] = [];
     for (const input of orders) {
       const day = dayOf(input.order.eventTime);
-      if (this.today !== null && day < this.today - allowedLatenessDays) {
-        late.push(input);
-        continue;
-      }
       if (this.today !== null && day > this.today) {
-        await this.applyRun(run, thresholds);
+        await this.applyRun(run, thresholds, allowedLatenessDays, late);
         run = [];
         await this.advanceTo(day, thresholds);
       }
       if (this.today === null) this.today = day;
       run.push(input);
     }
-    await this.applyRun(run, thresholds);
+    await this.applyRun(run, thresholds, allowedLatenessDays, late);
     return late;
   }
 
-  private async applyRun(run: InputOrder[], thresholds: Thresholds): Promise<void> {
+  private async applyRun(
+    run: InputOrder[],
+    thresholds: Thresholds,
+    allowedLatenessDays: number,
+    late: InputOrder[],
+  ): Promise<void> {
     if (run.length === 0 || this.today === null) return;
     const today = this.today;
     const customers = await this.timed('read_customers', () =>
       this.deps.customers.readMany(run.map((i) => i.order.customerId)),
     );
     const evaluations = new Map<string, Evaluation[]>();
-    for (const { order, offset } of run) {
+    for (const input of run) {
+      const { order, offset } = input;
       const customer = customers.get(order.customerId) as StoredCustomer;
       // Redelivered or replayed: applied before, and its changes are in the outbox.
       if (offset <= customer.lastOffset) continue;
+      if (dayOf(order.eventTime) < today - allowedLatenessDays) {
+        late.push(input);
+        continue;
+      }
       customer.lastOffset = offset;
       applyOrder(customer.state, order, dayOf(order.eventTime));
       const trigger: Trigger = {
@@ -209,7 +216,9 @@ export class PartitionProcessor {
     for (const customer of customers.values()) {
       const scratch = structuredClone(customer);
       const { index } = evaluate(scratch, day, this.rules, current, timeTrigger(day));
-      this.deps.index.queueIndex(pipeline, index);
+      // Still due by `day` until the second half has evaluated it: after a crash
+      // between the halves, the tick done again finds it again.
+      this.deps.index.queueIndex(pipeline, { ...index, dueDay: day });
       this.heldForTick.set(customer.customerId, customer);
     }
     await this.timed('index_customers', () => execOrThrow(pipeline));

@@ -56,6 +56,24 @@ export class Keys {
     return `${this.namespace}:value-models:{${this.namespace}:${topic}}`;
   }
 
+  /**
+   * Which namespace holds the live state of the processor configured with this
+   * namespace, and a promotion waiting to happen (src/state/live-pointer.ts).
+   */
+  live(): string {
+    return `${this.namespace}:live`;
+  }
+
+  /** The consumer group of the live processor that writes this namespace, while it does. */
+  writer(): string {
+    return `${this.namespace}:writer`;
+  }
+
+  /** What a backfill into this namespace reads, and from where (src/state/backfill-record.ts). */
+  backfill(): string {
+    return `${this.namespace}:backfill`;
+  }
+
   /** A pattern matching every key of the namespace, for dumps and cleanup. */
   pattern(): string {
     return `${this.namespace}:*`;

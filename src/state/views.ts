@@ -20,9 +20,9 @@ export interface StateScope {
   topic: string;
   partitionCount: number;
   windowDays: number;
-  /** How a fitted value model is applied: the horizon of CLV, and its yearly discount rate. */
-  clvHorizonDays: number;
-  clvDiscountRate: number;
+  /** How a fitted value model is applied: the horizon of CLV, and its yearly discount rate. @default 365, 0 */
+  clvHorizonDays?: number;
+  clvDiscountRate?: number;
 }
 
 export interface CustomerView {
@@ -83,8 +83,8 @@ export async function customerView(scope: StateScope, customerId: string): Promi
     value: model
       ? customerValueOf(stored.state, asOf, {
           model,
-          horizonDays: scope.clvHorizonDays,
-          annualDiscountRate: scope.clvDiscountRate,
+          horizonDays: scope.clvHorizonDays ?? 365,
+          annualDiscountRate: scope.clvDiscountRate ?? 0,
         })
       : null,
     bucketDays: stored.state.buckets.length,

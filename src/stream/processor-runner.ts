@@ -25,9 +25,13 @@ import { OutputPublisher } from './publisher.js';
 import { createSchemaRegistry, lookupSchemaIds } from './schemas.js';
 
 export interface RunningProcessor {
-  /** Resolves when every assigned partition has been read to its end and processed. */
+  /** Resolves when every assigned partition has been read to its end and processed; rejects once stopped. */
   idle(quietMs?: number): Promise<void>;
-  /** Finishes the batch in hand, commits, and disconnects. */
+  /**
+   * Finishes the step in hand (the orders before the next thresholds tick),
+   * commits, and disconnects. What was read but not processed is read again by
+   * the next start.
+   */
   stop(): Promise<void>;
   readonly stats: { records: number; deadLetters: number; changes: number };
   /** One customer as `rfm inspect --json` shows it; null when the state has never seen it. */
@@ -43,6 +47,15 @@ export interface ProcessorOps {
   health?: Health;
 }
 
+export interface ProcessorOptions {
+  /**
+   * Send segment changes, churn-risk changes and dead letters to Kafka; false
+   * builds the state only and counts what it would have sent (`rfm backfill --no-emit`).
+   * @default true
+   */
+  emit?: boolean;
+}
+
 /** Partitions with more queued records than this are paused until the coordinator catches up. */
 const MAX_QUEUED = 20_000;
 /** How often the consumer lag of the owned partitions is measured for the metrics. */
@@ -51,7 +64,7 @@ const LAG_INTERVAL_MS = 5_000;
 export async function startProcessor(
   config: Config,
   logger: Logger,
-  { metrics, health }: ProcessorOps = {},
+  { metrics, health, emit = true }: ProcessorOps & ProcessorOptions = {},
 ): Promise<RunningProcessor> {
   const topic = config.topics.orders;
   const kafka = new Kafka({ ...kafkaClientConfig(config, kafkaLogging(logger)), retry: { retries: 10 } });
@@ -109,7 +122,7 @@ export async function startProcessor(
         `event day is more than ${config.allowedLatenessDays} days before the partition's clock`,
       ),
     publish: async (changes) => {
-      await publisher.publish(changes);
+      if (emit) await publisher.publish(changes);
       stats.changes += changes.length;
       metrics?.published(changes, config.topics);
     },
@@ -153,6 +166,7 @@ export async function startProcessor(
     }
   };
   let assigned: number[] = [];
+  let stopped = false;
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = payload.memberAssignment[topic] ?? [];
@@ -215,6 +229,7 @@ export async function startProcessor(
   async function deadLetter(partition: number, message: KafkaMessage, reason: string, errorMessage: string) {
     stats.deadLetters += 1;
     metrics?.deadLettered(reason, config.topics.dlq);
+    if (!emit) return;
     logger.warn({ topic, partition, offset: message.offset, reason }, 'record sent to the DLQ');
     await producer.send({
       topic: config.topics.dlq,
@@ -263,9 +278,12 @@ export async function startProcessor(
   // Partitions that get no batch (empty, or read to the end) still need their end noticed.
   let polling: Promise<void> = Promise.resolve();
   const poller = setInterval(() => {
-    polling = unlessGivenUp(assignment.then(refreshCaughtUp).then(drain)).catch((error: unknown) =>
-      logger.warn({ err: error }, 'processing paused, will retry'),
-    );
+    polling = unlessGivenUp(
+      polling
+        .then(() => assignment)
+        .then(refreshCaughtUp)
+        .then(drain),
+    ).catch((error: unknown) => logger.warn({ err: error }, 'processing paused, will retry'));
   }, 1000);
 
   const owned = () => assigned.map((p) => new PartitionIndex(redis, keys, topic, p));
@@ -313,6 +331,7 @@ export async function startProcessor(
     async idle(pollMs = 500) {
       for (;;) {
         if (fatal) throw fatal;
+        if (stopped) throw new Error('the processor has stopped');
         await assignment;
         const [ends, committed] = await Promise.all([
           admin.fetchTopicOffsets(topic),
@@ -333,18 +352,20 @@ export async function startProcessor(
     kpis: () => populationKpis(scope),
     async stop() {
       health?.stopping();
+      stopped = true;
+      coordinator.halt();
       clearInterval(poller);
       clearInterval(lagTimer);
       stopProbes?.();
-      // kafkajs lets the batch in hand finish before it leaves the group. One stuck on
-      // an unreachable Redis is given up, uncommitted: the next owner reads it again.
+      // A drain the poller started commits through the consumer: let it finish first.
+      // One stuck on an unreachable Redis is given up, uncommitted: the next owner reads it again.
       const left = polling.then(() => consumer.disconnect());
       if (!(await settlesWithin(left, config.shutdownTimeoutMs))) {
         logger.warn(
           { timeoutMs: config.shutdownTimeoutMs },
-          'the batch in hand did not finish in time: leaving it uncommitted',
+          'the step in hand did not finish in time: leaving it uncommitted',
         );
-        giveUp(new Error('shutting down: the batch in hand was given up'));
+        giveUp(new Error('shutting down: the step in hand was given up'));
         await left;
       }
       await producer.disconnect();

@@ -1,6 +1,8 @@
 // The whole of CDNOW_master through Kafka: imported with `rfm import --preset
 // cdnow`, processed by the processor, and every customer's state and segments
-// compared with the batch reference at the last event's day.
+// compared with the batch reference at the last event's day. Then replayed with
+// `rfm backfill`: into an empty namespace, interrupted and resumed, it gives the
+// live run's state and event ids; into the live namespace, it changes nothing.
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -28,14 +30,16 @@ import { Keys } from '../../src/state/keys.js';
 import { populationKpis } from '../../src/state/kpi-view.js';
 import { PartitionIndex } from '../../src/state/partition-index.js';
 import { ThresholdsStore } from '../../src/state/thresholds-store.js';
+import { startBackfill } from '../../src/stream/backfill.js';
 import { replayOrders } from '../../src/stream/order-replay.js';
 import { startProcessor } from '../../src/stream/processor-runner.js';
 import { createSchemaRegistry, registerSchemas } from '../../src/stream/schemas.js';
 import { ensureTopics } from '../../src/stream/topics.js';
 import { testConfig } from '../support/config.js';
 import { dropNamespace } from '../support/engine.js';
-import { testKafka } from '../support/kafka.js';
+import { collectEventIds, testKafka } from '../support/kafka.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
+import { differences, dumpNamespace } from '../support/state-dump.js';
 
 const silent = pino({ level: 'silent' });
 const PARTITIONS = 3;
@@ -45,6 +49,7 @@ const CDNOW_CALIBRATION = { calibrationEndDay: dayOf(Date.UTC(1997, 8, 30)), day
 describe('CDNOW_master through Kafka, against the reference', () => {
   const config = testConfig('cdnow', { topics: { partitions: PARTITIONS } });
   const redis = new Redis(stackEndpoints().redisUrl);
+  const replayConfig = { ...config, namespace: `${config.namespace}-replay` };
   let runSeconds = 0;
 
   beforeAll(async () => {
@@ -77,6 +82,7 @@ describe('CDNOW_master through Kafka, against the reference', () => {
 
   afterAll(async () => {
     await dropNamespace(redis, config.namespace);
+    await dropNamespace(redis, replayConfig.namespace);
     redis.disconnect();
   });
 
@@ -211,5 +217,57 @@ describe('CDNOW_master through Kafka, against the reference', () => {
       `[cdnow] rfm fit on CDNOW_master: read ${(read - started).toFixed(0)} ms, fit ${(fitted - read).toFixed(0)} ms, ` +
         `r ${model.bgnbd.r.toFixed(4)} alpha ${model.bgnbd.alpha.toFixed(4)} a ${model.bgnbd.a.toFixed(4)} b ${model.bgnbd.b.toFixed(4)}`,
     );
+  });
+
+  it('replays, interrupted and resumed, into an empty namespace: the live state and event ids', async () => {
+    const started = performance.now();
+    const first = await startBackfill(replayConfig, { from: 'beginning', emit: true }, silent);
+    // Interrupted, as by Ctrl-C, a third of the way through.
+    for (;;) {
+      const progress = await first.progress();
+      const done = progress.reduce((sum, p) => sum + p.position - p.origin, 0);
+      if (done >= 69_659 / 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await first.stop();
+    const interruptedAt = await first.progress();
+    await first.close();
+    expect(interruptedAt.reduce((sum, p) => sum + p.position, 0)).toBeLessThan(69_659);
+
+    const resumed = await startBackfill(replayConfig, { emit: true }, silent);
+    expect(resumed.resumed).toBe(true);
+    await resumed.processor.idle();
+    await resumed.stop();
+    await resumed.close();
+    console.log(
+      `[cdnow] backfill, interrupted once, in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+
+    const live = await dumpNamespace(redis, config.namespace);
+    const replayed = await dumpNamespace(redis, replayConfig.namespace);
+    expect(live.size).toBeGreaterThan(23_570);
+    expect(differences(replayed, live)).toEqual([]);
+    expect(replayed.size).toBe(live.size);
+
+    const kafka = testKafka();
+    for (const role of ['segmentChanges', 'churnRisk'] as const) {
+      const liveIds = await collectEventIds(kafka, config.topics[role]);
+      const replayIds = await collectEventIds(kafka, resumed.topics[role]);
+      expect(resumed.topics[role]).toBe(`${replayConfig.namespace}.${config.topics[role]}`);
+      expect(liveIds.size, role).toBeGreaterThan(0);
+      const missing = [...liveIds].filter((id) => !replayIds.has(id));
+      const extra = [...replayIds].filter((id) => !liveIds.has(id));
+      expect({ role, missing: missing.length, extra: extra.length }).toEqual({ role, missing: 0, extra: 0 });
+    }
+  }, 900_000);
+
+  it('replays into the live namespace without changing its state or publishing anything', async () => {
+    const before = await dumpNamespace(redis, config.namespace);
+    const replay = await startBackfill(config, { from: 'beginning', emit: true }, silent);
+    await replay.processor.idle();
+    await replay.stop();
+    await replay.close();
+    expect(replay.processor.stats).toEqual({ records: 69_659, deadLetters: 0, changes: 0 });
+    expect(differences(await dumpNamespace(redis, config.namespace), before)).toEqual([]);
   });
 });

@@ -55,8 +55,15 @@ export async function runEngine(
     wallClock?: () => number;
     /** A value model stored before the run starts, as `rfm fit` would. */
     valueModel?: ValueModel;
+    /**
+     * How many records partition `partition` delivers in round `round` (0 for none
+     * this round); by default `batchSize` for every partition, round robin.
+     */
+    feed?: (partition: number, round: number) => number;
     /** Called before each publish; throwing there simulates a crash between Redis and Kafka. */
     beforePublish?: (changes: OutputChange[]) => void;
+    /** The store of thresholds versions; a failing one simulates a crash in a tick. */
+    thresholdsStore?: (redis: Redis, keys: Keys, topic: string) => ThresholdsStore;
   } = {},
 ): Promise<EngineRun> {
   defineScripts(redis);
@@ -73,7 +80,11 @@ export async function runEngine(
     redis,
     keys,
     customers,
-    thresholdsStore: new ThresholdsStore(redis, keys, topic),
+    thresholdsStore: (options.thresholdsStore ?? ((r, k, t) => new ThresholdsStore(r, k, t)))(
+      redis,
+      keys,
+      topic,
+    ),
     valueModels,
     topic,
     partitionCount: partitions.length,
@@ -96,11 +107,12 @@ export async function runEngine(
   await coordinator.assign(partitions.map((_, p) => p));
   // Feed the partitions a batch at a time, round robin, as a consumer would.
   const batchSize = options.batchSize ?? 50;
+  const feed = options.feed ?? (() => batchSize);
   const cursors = partitions.map(() => 0);
-  while (cursors.some((c, p) => c < (partitions[p] as Order[]).length)) {
+  for (let round = 0; cursors.some((c, p) => c < (partitions[p] as Order[]).length); round++) {
     partitions.forEach((orders, p) => {
       const from = cursors[p] as number;
-      const batch = orders.slice(from, from + batchSize);
+      const batch = orders.slice(from, from + feed(p, round));
       cursors[p] = from + batch.length;
       coordinator.enqueue(
         p,

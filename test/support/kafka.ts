@@ -88,3 +88,53 @@ export async function collectRecords(
   }
   return records;
 }
+
+/**
+ * The CloudEvents id (`ce_id` header) of every record `topic` holds now, read
+ * from the beginning in a fresh consumer group: what a downstream consumer that
+ * drops duplicates would see.
+ */
+export async function collectEventIds(
+  kafka: Kafka,
+  topic: string,
+  timeoutMs = 180_000,
+): Promise<Set<string>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map(
+    ends.filter((e) => Number(e.high) > Number(e.low)).map((e) => [e.partition, Number(e.high) - 1]),
+  );
+  const ids = new Set<string>();
+  if (remaining.size === 0) return ids;
+  const consumer = kafka.consumer({ groupId: uniqueName('ids'), maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`read ${ids.size} ids from ${topic}, not to its end, in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      consumer
+        .run({
+          eachBatch: async ({ batch }) => {
+            for (const message of batch.messages) {
+              ids.add(String(message.headers?.ce_id));
+              if (Number(message.offset) >= (remaining.get(batch.partition) ?? Number.POSITIVE_INFINITY))
+                remaining.delete(batch.partition);
+            }
+            if (remaining.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return ids;
+}

@@ -15,8 +15,8 @@
   KEYS[4]  HASH sums over P: n, lastPurchaseDay, f, m
   KEYS[5]  ZSET due day of every customer with one
   KEYS[6]  HASH customer id -> its segments, one per model, '|'-separated, then '#' and its cohort entry
-  KEYS[7]  HASH 'model:segment' -> number of customers in it
-  KEYS[8]  HASH '<cohort month>:n' -> customers of the cohort, '<month>:d<N>' -> those retained N days
+  KEYS[7]  HASH 'model:segment' -> number of customers in it (no field for none)
+  KEYS[8]  HASH '<cohort month>:n' -> customers of the cohort, '<month>:d<N>' -> those retained N days (no field for none)
   ARGV[1]  customer id
   ARGV[2]  '1' if the customer is in P, '0' if not
   ARGV[3]  last purchase day
@@ -78,10 +78,15 @@ if stored then
     oldSegments = stored
   end
 end
+-- A count that drops to 0 leaves no field: the counts then depend only on who is
+-- where, not on the way customers passed through.
+local function add(key, field, by)
+  if redis.call('HINCRBY', key, field, by) == 0 then redis.call('HDEL', key, field) end
+end
 if oldSegments ~= ARGV[7] then
   if oldSegments then
     for i, segment in ipairs(split(oldSegments)) do
-      if segment ~= '' then redis.call('HINCRBY', KEYS[7], models[i] .. ':' .. segment, -1) end
+      if segment ~= '' then add(KEYS[7], models[i] .. ':' .. segment, -1) end
     end
   end
   for i, segment in ipairs(split(ARGV[7])) do
@@ -94,9 +99,9 @@ local function count(entry, by)
   if entry == '' then return end
   local colon = string.find(entry, ':', 1, true)
   local month = string.sub(entry, 1, colon - 1)
-  redis.call('HINCRBY', KEYS[8], month .. ':n', by)
+  add(KEYS[8], month .. ':n', by)
   for days in string.gmatch(string.sub(entry, colon + 1), '[^,]+') do
-    redis.call('HINCRBY', KEYS[8], month .. ':d' .. days, by)
+    add(KEYS[8], month .. ':d' .. days, by)
   end
 end
 if oldCohort ~= ARGV[9] then
