@@ -23,6 +23,8 @@ export interface PopulationView {
   kthSmallest(dimension: 'lastPurchaseDay' | 'f' | 'm', k: number): Promise<number>;
   /** Members by m descending, ties by customer id ascending. */
   byMonetaryDescending(): AsyncIterable<{ customerId: string; m: number }>;
+  /** The tier boundaries (see `tierBoundaries` below), where the view can find them faster than by walking P. */
+  tierBoundaries?(total: number): Promise<{ tierA: TierBoundary | null; tierB: TierBoundary | null }>;
 }
 
 /** need_k = ceil(k * n / 5) for k = 1..4: the ranks at which the scores step up. */
@@ -37,7 +39,10 @@ export async function thresholdsFrom(view: PopulationView, day: number): Promise
   const cuts = (dimension: 'lastPurchaseDay' | 'f' | 'm') =>
     Promise.all(ranks.map((k) => view.kthSmallest(dimension, k)));
   const [fCuts, mCuts, lastDayCuts] = await Promise.all([cuts('f'), cuts('m'), cuts('lastPurchaseDay')]);
-  const { tierA, tierB } = size === 0 ? { tierA: null, tierB: null } : await tierBoundaries(view, sums.m);
+  const { tierA, tierB } =
+    size === 0
+      ? { tierA: null, tierB: null }
+      : await (view.tierBoundaries?.(sums.m) ?? tierBoundaries(view, sums.m));
   return {
     version: isoDay(day),
     day,

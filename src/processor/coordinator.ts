@@ -3,24 +3,36 @@
 // happens once every partition has reached it (or has nothing more to read), so
 // a version is computed from the population exactly as of its day, whatever the
 // order in which partitions were read.
+//
+// A drain does all it can in memory with O(1) round trips: one read of every
+// full state its steps will need, each step's writes sent without waiting (Redis
+// applies them in order), one wait for them all, one publish of the changes,
+// then the offsets. The population of every partition is held in memory
+// (src/processor/member-index.ts) and loaded from Redis when partitions are assigned.
 
+import type { OutputChange } from '../domain/changes.js';
 import type { ValueSettings } from '../domain/clv/value-model.js';
 import { thresholdsFrom } from '../domain/population.js';
 import { EMPTY_THRESHOLDS, type Thresholds } from '../domain/thresholds.js';
 import { dayOf } from '../domain/time.js';
+import { RfmError } from '../errors.js';
 import type { CustomerStore } from '../state/customer-store.js';
 import type { Keys } from '../state/keys.js';
+import { decodeMemberRecord } from '../state/member-record.js';
 import { PartitionIndex } from '../state/partition-index.js';
-import { RedisPopulation } from '../state/population.js';
 import type { RedisClient } from '../state/scripts.js';
 import type { ThresholdsStore } from '../state/thresholds-store.js';
 import type { ValueModelStore } from '../state/value-model-store.js';
+import { CustomerCache } from './customer-cache.js';
+import { MemberIndex } from './member-index.js';
 import {
   type InputOrder,
   PartitionProcessor,
   type Publisher,
   type RedisTimer,
 } from './partition-processor.js';
+import { MemoryPopulation } from './population.js';
+import { StepWriter } from './step-writer.js';
 
 /** A record read from a partition: an order, or null for a record that went to the DLQ. */
 export interface QueuedRecord {
@@ -59,10 +71,14 @@ export interface CoordinatorOptions {
   publish: Publisher;
   /** Called for each order too late to count, before the offsets past it are reported processed. */
   onLate?: (partition: number, record: QueuedRecord) => Promise<void>;
-  /** Called once records up to and including `offset` are applied and their outputs sent. */
-  onProcessed?: (partition: number, offset: number) => void | Promise<void>;
+  /** Called once records up to and including each offset are applied and their outputs sent. */
+  onProcessed?: (offsets: { partition: number; offset: number }[]) => void | Promise<void>;
   /** Told what was processed and how long it took: the metrics' hook; it changes nothing. */
   observer?: CoordinatorObserver;
+  /** Full customer states kept in memory between drains, most recently used first. @default 20000 */
+  cacheSize?: number;
+  /** Customers one read loads at most; a drain needing more reads again. @default 20000 */
+  readAhead?: number;
 }
 
 export interface CoordinatorObserver {
@@ -72,6 +88,9 @@ export interface CoordinatorObserver {
   timeRedis: RedisTimer;
 }
 
+/** How long a drain works before it publishes and commits what it did so far. */
+const PART_MS = 1000;
+
 interface PartitionSlot {
   processor: PartitionProcessor;
   queue: QueuedRecord[];
@@ -79,18 +98,39 @@ interface PartitionSlot {
   caughtUp: boolean;
 }
 
+/** Changes stored but not yet sent, per partition, and the offsets to commit once they are. */
+interface Unfinished {
+  changes: Map<number, OutputChange[]>;
+  offsets: Map<number, number>;
+}
+
 export class Coordinator {
   private current: Thresholds = EMPTY_THRESHOLDS;
   private value: ValueSettings | null = null;
   private readonly slots = new Map<number, PartitionSlot>();
-  private readonly indexes: PartitionIndex[];
+  private readonly partitions: PartitionIndex[];
+  /** Every partition's customers in memory; unassigned ones as loaded at the last assignment. */
+  private members: MemberIndex[] = [];
+  private readonly cache: CustomerCache;
+  private readonly writer: StepWriter;
+  private readonly timed: RedisTimer;
   private draining: Promise<void> = Promise.resolve();
   private halted = false;
+  private unfinished: Unfinished = { changes: new Map(), offsets: new Map() };
+  /** The day up to which the drain in progress has loaded what its steps need. */
+  private loadedThrough: number | null = null;
+  /** A write that failed: memory is ahead of Redis, and only a restart (reading Redis again) is safe. */
+  private broken: unknown = null;
 
   constructor(private readonly options: CoordinatorOptions) {
-    this.indexes = Array.from(
+    this.partitions = Array.from(
       { length: options.partitionCount },
       (_, p) => new PartitionIndex(options.redis, options.keys, options.topic, p),
+    );
+    this.timed = options.observer?.timeRedis ?? ((_operation, run) => run());
+    this.writer = new StepWriter(options.redis);
+    this.cache = new CustomerCache(options.customers, options.cacheSize ?? 20_000, (run) =>
+      this.timed('read_customers', run),
     );
   }
 
@@ -103,7 +143,7 @@ export class Coordinator {
     return this.value?.model.version ?? null;
   }
 
-  /** Takes ownership of partitions: restores their clocks, publishes what a crash left unsent. */
+  /** Takes ownership of partitions: loads the population, restores their clocks, publishes what a crash left unsent. */
   assign(partitions: number[]): Promise<void> {
     // After any drain in progress: a rebalance must not pull partitions from under it.
     return this.serialise(() => this.assignNow(partitions));
@@ -111,26 +151,66 @@ export class Coordinator {
 
   private async assignNow(partitions: number[]): Promise<void> {
     this.slots.clear();
+    this.cache.clear();
+    this.unfinished = { changes: new Map(), offsets: new Map() };
     this.current = (await this.options.thresholdsStore.current()) ?? EMPTY_THRESHOLDS;
     this.value = await this.loadValueSettings(null);
+    this.members = await Promise.all(this.partitions.map((p) => loadMembers(p)));
     for (const partition of partitions) {
-      const index = this.indexes[partition];
-      if (!index) throw new Error(`partition ${partition} is outside the topic's ${this.indexes.length}`);
+      const index = this.partitions[partition];
+      if (!index) throw new Error(`partition ${partition} is outside the topic's ${this.partitions.length}`);
       const processor = new PartitionProcessor({
-        redis: this.options.redis,
         customers: this.options.customers,
+        cache: this.cache,
+        members: this.members[partition] as MemberIndex,
         index,
+        writer: this.writer,
         windowDays: this.options.windowDays,
         allowedLatenessDays: this.options.allowedLatenessDays,
         churnAfterDays: this.options.churnAfterDays ?? null,
-        publish: this.options.publish,
-        ...(this.options.observer ? { timeRedis: this.options.observer.timeRedis } : {}),
+        emit: (p, changes) => this.emitted(p, changes),
       });
       await processor.restore();
+      await this.storeCounts(processor);
+      await this.publishOutbox(index);
+      this.loadedThrough = null;
       await this.finishInterruptedTick(processor);
       await processor.useValueModel(this.value, this.current);
+      await this.finish();
       this.slots.set(partition, { processor, queue: [], caughtUp: false });
     }
+  }
+
+  /**
+   * Stores the partition's counts and sums as its member records give them: a
+   * crash between storing records and counts left them apart, and this mends it.
+   */
+  private async storeCounts(processor: PartitionProcessor): Promise<void> {
+    const { members } = processor;
+    const index = this.partitions[processor.partition] as PartitionIndex;
+    const multi = this.options.redis.multi();
+    multi.del(index.keys.segmentCounts, index.keys.cohorts);
+    index.queueCounts(multi, 'segmentCounts', members.segmentCounts);
+    index.queueCounts(multi, 'cohorts', members.cohortCounts);
+    if (members.size > 0) {
+      index.queueSums(multi, {
+        n: members.byF.size,
+        lastPurchaseDay: members.byLastPurchaseDay.sum,
+        f: members.byF.sum,
+        m: members.byM.sum,
+      });
+    }
+    await multi.exec();
+  }
+
+  /** Publishes what a crash between storing changes and sending them left in the outbox. */
+  private async publishOutbox(index: PartitionIndex): Promise<void> {
+    const entries = await index.outbox();
+    if (entries.length === 0) return;
+    await this.options.publish(entries.map((entry) => JSON.parse(entry) as OutputChange));
+    const pipeline = this.options.redis.pipeline();
+    index.queueTrimOutbox(pipeline, entries.length);
+    await pipeline.exec();
   }
 
   /** A crash between storing a version and re-evaluating a partition with it: finish the job. */
@@ -148,7 +228,7 @@ export class Coordinator {
   enqueue(partition: number, records: QueuedRecord[], caughtUp: boolean): void {
     const slot = this.slots.get(partition);
     if (!slot) return;
-    slot.queue.push(...records);
+    for (const record of records) slot.queue.push(record);
     slot.caughtUp = caughtUp;
   }
 
@@ -211,13 +291,39 @@ export class Coordinator {
   }
 
   private async drainNow(): Promise<void> {
+    if (this.broken) throw this.broken;
+    // What a failed drain stored but could not send or commit goes first.
+    await this.finish();
     await this.refreshValueModel();
+    this.loadedThrough = null;
+    try {
+      await this.process();
+    } finally {
+      await this.finish();
+    }
+  }
+
+  private async process(): Promise<void> {
+    let since = performance.now();
     while (!this.halted) {
+      // A long backlog is done in parts of about a second each, every part published
+      // and committed: outputs do not wait for the whole backlog, and the commits
+      // keep the consumer in its group.
+      if (performance.now() - since > PART_MS) {
+        await this.finish();
+        this.loadedThrough = null;
+        since = performance.now();
+      }
       const slots = [...this.slots.entries()];
       // Until every partition has shown its next record or its end, the next tick is unknown.
       if (slots.some(([, s]) => s.queue.length === 0 && !s.caughtUp)) return;
       const nextTick = this.nextTick(slots.map(([, s]) => s));
       if (nextTick === null) return;
+      const lastBefore = Math.max(
+        ...slots.map(([, s]) => lastDayBefore(s, nextTick)),
+        Number.NEGATIVE_INFINITY,
+      );
+      if (Number.isFinite(lastBefore)) await this.load(lastBefore);
       for (const [partition, slot] of slots) await this.applyBefore(partition, slot, nextTick);
       const blocked = slots.every(
         ([, s]) => (s.queue.length > 0 && headDay(s) >= nextTick) || (s.queue.length === 0 && s.caughtUp),
@@ -225,8 +331,49 @@ export class Coordinator {
       const anyWaiting = slots.some(([, s]) => s.queue.length > 0);
       if (!blocked) return;
       if (!anyWaiting && !this.idleUntil(nextTick)) return;
+      await this.load(nextTick);
       await this.tick(nextTick);
     }
+  }
+
+  /**
+   * Reads every full state the steps up to `day` need (and, while the bound
+   * allows, those of the days after it that are queued): customers with queued
+   * orders, due, or looked at for the churn rate. One round trip for many steps.
+   */
+  private async load(day: number): Promise<void> {
+    if (this.loadedThrough !== null && day <= this.loadedThrough) return;
+    const slots = [...this.slots.values()];
+    const needed = (upTo: number) => {
+      const ids = new Set<string>();
+      for (const slot of slots) {
+        for (const record of slot.queue) {
+          if (record.order && dayOf(record.order.eventTime) <= upTo) ids.add(record.order.customerId);
+        }
+        for (const id of slot.processor.neededBy(upTo)) ids.add(id);
+      }
+      return ids;
+    };
+    const limit = this.options.readAhead ?? 20_000;
+    let lo = day;
+    let hi = Math.max(day, ...slots.map((s) => lastDay(s)));
+    let ids = needed(hi);
+    if (ids.size > limit) {
+      // The furthest day whose needs stay within the bound (at least `day`'s).
+      let best = needed(lo);
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        const candidate = needed(mid);
+        if (candidate.size <= limit) {
+          lo = mid;
+          best = candidate;
+        } else hi = mid - 1;
+      }
+      ids = best;
+      hi = lo;
+    }
+    await this.cache.load(ids);
+    this.loadedThrough = hi;
   }
 
   /** Whether the wall clock lets idle partitions tick at `day`: they have read everything, and `day` has begun. */
@@ -256,37 +403,118 @@ export class Coordinator {
     let n = 0;
     while (n < slot.queue.length && recordDay(slot.queue[n] as QueuedRecord) < tickDay) n++;
     if (n === 0) return;
-    const records = slot.queue.splice(0, n);
+    // Taken off the queue once applied: a failed read leaves them to the next drain,
+    // which skips those applied already (their customers' offsets say so).
+    const records = slot.queue.slice(0, n);
     const orders = records.flatMap((r) => (r.order ? [{ order: r.order, offset: r.offset }] : []));
     const late = await slot.processor.applyOrders(orders, this.current, this.options.allowedLatenessDays);
-    const applied = orders.filter((o) => !late.includes(o));
-    this.options.observer?.applied(
-      partition,
-      applied.length,
-      applied.reduce<number | null>((max, o) => Math.max(max ?? o.order.eventTime, o.order.eventTime), null),
-    );
-    for (const { offset } of late) {
-      await this.options.onLate?.(partition, records.find((r) => r.offset === offset) as QueuedRecord);
+    slot.queue.splice(0, n);
+    const lateSet = new Set(late);
+    let applied = 0;
+    let maxEventTime: number | null = null;
+    for (const o of orders) {
+      if (lateSet.has(o)) continue;
+      applied += 1;
+      maxEventTime = Math.max(maxEventTime ?? o.order.eventTime, o.order.eventTime);
     }
-    await this.options.onProcessed?.(partition, (records[records.length - 1] as QueuedRecord).offset);
+    this.options.observer?.applied(partition, applied, maxEventTime);
+    if (late.length > 0) {
+      const byOffset = new Map(records.map((r) => [r.offset, r]));
+      for (const { offset } of late)
+        await this.options.onLate?.(partition, byOffset.get(offset) as QueuedRecord);
+    }
+    this.unfinished.offsets.set(partition, (records[records.length - 1] as QueuedRecord).offset);
   }
 
-  /** Computes the version of `day` from every partition's index and re-evaluates with it. */
+  /** Computes the version of `day` from every partition's population and re-evaluates with it. */
   private async tick(day: number): Promise<void> {
     const started = performance.now();
     const previous = this.current;
     const processors = [...this.slots.values()].map((s) => s.processor);
     for (const p of processors) await p.prepareTick(day, previous);
-    const next = await thresholdsFrom(new RedisPopulation(this.options.redis, this.indexes), day);
-    await this.options.thresholdsStore.save(next);
+    const next = await thresholdsFrom(new MemoryPopulation(this.members), day);
+    const pipeline = this.writer.pipeline();
+    await this.options.thresholdsStore.save(next, pipeline);
+    this.writer.send(pipeline);
     this.current = next;
     for (const p of processors) await p.completeTick(day, previous, next);
     this.options.observer?.ticked((performance.now() - started) / 1000);
   }
+
+  private emitted(partition: number, changes: OutputChange[]): void {
+    const list = this.unfinished.changes.get(partition);
+    if (list) for (const change of changes) list.push(change);
+    else this.unfinished.changes.set(partition, [...changes]);
+  }
+
+  /**
+   * Waits for every write sent, then publishes the changes they stored, then
+   * drops them from the outboxes and reports the offsets processed. A failed
+   * publish or commit leaves them for the next drain; a failed write cannot be
+   * retried from memory.
+   */
+  private async finish(): Promise<void> {
+    try {
+      await this.timed('write_customers', () => this.writer.flush());
+    } catch (error) {
+      this.broken = new RfmError(
+        'REDIS_UNAVAILABLE',
+        `a write to Redis failed; restart to continue from the stored state: ${(error as Error).message}`,
+        { cause: error, retriable: false },
+      );
+      this.cache.clear();
+      throw this.broken;
+    }
+    this.cache.release();
+    const { changes, offsets } = this.unfinished;
+    if (changes.size > 0) {
+      await this.options.publish([...changes.values()].flat());
+      this.unfinished = { changes: new Map(), offsets };
+      const pipeline = this.options.redis.pipeline();
+      for (const [partition, list] of changes) {
+        (this.partitions[partition] as PartitionIndex).queueTrimOutbox(pipeline, list.length);
+      }
+      await Promise.all([pipeline.exec(), this.commitOffsets()]);
+    } else await this.commitOffsets();
+  }
+
+  private async commitOffsets(): Promise<void> {
+    const { offsets } = this.unfinished;
+    if (offsets.size === 0) return;
+    await this.options.onProcessed?.([...offsets].map(([partition, offset]) => ({ partition, offset })));
+    this.unfinished.offsets = new Map();
+  }
+}
+
+/** The partition's member records as stored. */
+async function loadMembers(index: PartitionIndex): Promise<MemberIndex> {
+  const members = new MemberIndex();
+  for await (const page of index.members()) {
+    for (const [id, record] of page) members.set(id, decodeMemberRecord(record), true);
+  }
+  members.takeChanges();
+  return members;
 }
 
 function headDay(slot: PartitionSlot): number {
   return recordDay(slot.queue[0] as QueuedRecord);
+}
+
+/** The latest day of the orders queued before `tickDay`. */
+function lastDayBefore(slot: PartitionSlot, tickDay: number): number {
+  let last = Number.NEGATIVE_INFINITY;
+  for (const record of slot.queue) {
+    const day = recordDay(record);
+    if (day >= tickDay) break;
+    if (day > last) last = day;
+  }
+  return last;
+}
+
+function lastDay(slot: PartitionSlot): number {
+  let last = Number.NEGATIVE_INFINITY;
+  for (const record of slot.queue) last = Math.max(last, recordDay(record));
+  return last;
 }
 
 /** A DLQ'd record has no day: it never waits for a tick. */

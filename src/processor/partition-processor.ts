@@ -1,23 +1,33 @@
 // Processes one input partition: applies its orders, moves its clock day by day
-// (re-evaluating the customers due), takes new thresholds versions, and hands
-// every change to the publisher only after it is stored with the state.
+// (re-evaluating the customers due), takes new thresholds versions. Works on the
+// partition's member index in memory and the full states the coordinator loaded;
+// each step's writes go to Redis as one pipeline (outbox, member records, counts,
+// customer states, clock, in that order), and its changes are published by the
+// coordinator once every step of the drain is stored.
 import type { OutputChange, Trigger } from '../domain/changes.js';
 import { activeOn, lapseRanges } from '../domain/churn-rate.js';
 import type { ValueSettings } from '../domain/clv/value-model.js';
 import { applyOrder } from '../domain/customer.js';
+import { factsOf } from '../domain/facts.js';
 import type { Order } from '../domain/order.js';
 import type { Thresholds } from '../domain/thresholds.js';
 import { dayOf, isoDay, isoMonth, monthStart, nextMonthStart, startOfDay } from '../domain/time.js';
-import {
-  assertWritten,
-  type CustomerStore,
-  execOrThrow,
-  type StoredCustomer,
-} from '../state/customer-store.js';
-import type { IndexEntry, PartitionIndex } from '../state/partition-index.js';
-import type { RedisClient } from '../state/scripts.js';
+import type { CustomerStore } from '../state/customer-store.js';
+import { encodeMemberRecord, type MemberRecord } from '../state/member-record.js';
+import type { PartitionIndex } from '../state/partition-index.js';
+import { encodeCustomerRecord, recordVersion } from '../state/state-codec.js';
 import { affectedRanges } from './affected.js';
-import { type Evaluation, type EvaluationRules, evaluate } from './evaluate.js';
+import type { CustomerCache, LoadedCustomer } from './customer-cache.js';
+import {
+  type Evaluation,
+  type EvaluationRules,
+  emptyRecord,
+  evaluate,
+  evaluateRecord,
+  sameRecord,
+} from './evaluate.js';
+import type { MemberIndex } from './member-index.js';
+import type { StepWriter } from './step-writer.js';
 
 export interface InputOrder {
   order: Order;
@@ -27,23 +37,27 @@ export interface InputOrder {
 /** Sends changes downstream; resolves once they are durable there. */
 export type Publisher = (changes: OutputChange[]) => Promise<void>;
 
-/** The Redis round trips of processing: reading customers, and the Lua scripts that write and index them. */
+/** The Redis round trips of processing: reading customers, and writing what the steps changed. */
 export type RedisOperation = 'read_customers' | 'write_customers' | 'index_customers';
 
 /** Runs a Redis round trip of processing; the metrics time it. */
 export type RedisTimer = <T>(operation: RedisOperation, run: () => Promise<T>) => Promise<T>;
 
 export interface PartitionProcessorDeps {
-  redis: RedisClient;
   customers: CustomerStore;
+  cache: CustomerCache;
+  /** The partition's customers in memory. */
+  members: MemberIndex;
+  /** The partition's keys in Redis. */
   index: PartitionIndex;
+  writer: StepWriter;
   windowDays: number;
   /** How far behind the clock an order may still be applied: the watermark is the clock less this. */
   allowedLatenessDays: number;
   /** Days without a purchase that make a customer lapsed in the churn rate; null for no churn rate. */
   churnAfterDays: number | null;
-  publish: Publisher;
-  timeRedis?: RedisTimer;
+  /** Told of every change stored, to publish once the drain's writes are durable. */
+  emit: (partition: number, changes: OutputChange[]) => void;
 }
 
 /** One month start's churn-rate counts, as `PartitionIndex.queueSetLapseCounts` stores them. */
@@ -59,14 +73,10 @@ export class PartitionProcessor {
   /** The value model version every customer of the partition has been re-evaluated with; null for none. */
   valueVersion: string | null = null;
   private value: ValueSettings | null = null;
-  private readonly heldForTick = new Map<string, StoredCustomer>();
+  private heldForTick = new Set<string>();
   private heldLapses: LapseSnapshot[] | null = null;
 
-  private readonly timed: RedisTimer;
-
-  constructor(private readonly deps: PartitionProcessorDeps) {
-    this.timed = deps.timeRedis ?? ((_operation, run) => run());
-  }
+  constructor(private readonly deps: PartitionProcessorDeps) {}
 
   private get rules(): EvaluationRules {
     return { windowDays: this.deps.windowDays, value: this.value };
@@ -76,22 +86,30 @@ export class PartitionProcessor {
     return this.deps.index.partition;
   }
 
-  /** Loads the clock and publishes what a crash left unsent. */
+  get members(): MemberIndex {
+    return this.deps.members;
+  }
+
+  /** Loads the clock. */
   async restore(): Promise<void> {
     const clock = await this.deps.index.clock();
     this.today = clock.today;
     this.thresholdsVersion = clock.thresholdsVersion;
     this.valueVersion = clock.valueVersion || null;
-    await this.flushPending();
   }
 
-  async flushPending(): Promise<void> {
-    const pending = await this.deps.index.pending();
-    if (pending.length === 0) return;
-    const outboxes = await this.deps.customers.readOutboxes(pending);
-    const changes = [...outboxes.values()].flat().map((entry) => JSON.parse(entry) as OutputChange);
-    await this.deps.publish(changes);
-    await this.clearOutboxes(new Map([...outboxes].map(([id, entries]) => [id, entries.length])));
+  /**
+   * Customers the steps up to `day` may need in full, besides those with orders:
+   * those due by then, and those whose purchases say whether they were active at
+   * a month start the watermark passes.
+   */
+  neededBy(day: number): string[] {
+    if (this.today === null || day <= this.today) return [];
+    const { members } = this.deps;
+    const slots = members.byDueDay.between(Number.MIN_SAFE_INTEGER, day);
+    for (const start of this.monthStartsPassed(day))
+      members.byLastPurchaseDay.between(start, Number.MAX_SAFE_INTEGER, slots);
+    return slots.map((slot) => members.ids[slot] as string);
   }
 
   /**
@@ -130,14 +148,13 @@ export class PartitionProcessor {
   ): Promise<void> {
     if (run.length === 0 || this.today === null) return;
     const today = this.today;
-    const customers = await this.timed('read_customers', () =>
-      this.deps.customers.readMany(run.map((i) => i.order.customerId)),
-    );
-    const evaluations = new Map<string, Evaluation[]>();
+    const { cache, members } = this.deps;
+    await cache.load(run.map((i) => i.order.customerId));
+    const step = new Step();
     for (const input of run) {
       const { order, offset } = input;
-      const customer = customers.get(order.customerId) as StoredCustomer;
-      // Redelivered or replayed: applied before, and its changes are in the outbox.
+      const customer = cache.get(order.customerId);
+      // Redelivered or replayed: applied before, and its changes were stored then.
       if (offset <= customer.lastOffset) continue;
       if (dayOf(order.eventTime) < today - allowedLatenessDays) {
         late.push(input);
@@ -150,10 +167,14 @@ export class PartitionProcessor {
         ref: order.eventId,
         eventTime: order.eventTime,
       };
-      const evaluation = evaluate(customer, today, this.rules, thresholds, trigger);
-      evaluations.set(order.customerId, [...(evaluations.get(order.customerId) ?? []), evaluation]);
+      const before = step.latest(order.customerId) ?? members.get(order.customerId) ?? emptyRecord();
+      step.record(
+        order.customerId,
+        evaluate(order.customerId, customer.state, before, today, this.rules, thresholds, trigger),
+      );
+      step.states.set(order.customerId, customer);
     }
-    await this.commit(customers, evaluations, { today, thresholdsVersion: null });
+    this.commit(step, { today, thresholdsVersion: null });
   }
 
   /**
@@ -162,10 +183,14 @@ export class PartitionProcessor {
    */
   async advanceTo(day: number, thresholds: Thresholds): Promise<void> {
     if (this.today !== null && day <= this.today) return;
-    const due = await this.deps.index.dueBy(day);
-    const customers =
-      due.length > 0 ? await this.deps.customers.readMany(due) : new Map<string, StoredCustomer>();
-    await this.moveClock(day, thresholds, thresholds, customers, null);
+    const due = this.dueBy(day);
+    await this.deps.cache.load(due);
+    await this.moveClock(day, thresholds, thresholds, new Set(due), null);
+  }
+
+  private dueBy(day: number): string[] {
+    const { members } = this.deps;
+    return members.byDueDay.between(Number.MIN_SAFE_INTEGER, day).map((slot) => members.ids[slot] as string);
   }
 
   /**
@@ -175,134 +200,194 @@ export class PartitionProcessor {
    * over the partition, once per fit. An interrupted pass is redone on restart;
    * customers it already did produce no change the second time.
    */
-  async useValueModel(settings: ValueSettings | null, thresholds: Thresholds, chunk = 500): Promise<void> {
+  async useValueModel(settings: ValueSettings | null, thresholds: Thresholds, chunk = 2000): Promise<void> {
     this.value = settings;
     const version = settings?.model.version ?? null;
     if (version === this.valueVersion) return;
     const today = this.today;
+    const { cache, members } = this.deps;
     if (today !== null) {
       const trigger: Trigger = {
         cause: 'THRESHOLDS',
         ref: `value-model:${version ?? 'none'}`,
         eventTime: startOfDay(today),
       };
-      for await (const ids of this.deps.index.allCustomers(chunk)) {
-        const customers = await this.deps.customers.readMany(ids);
-        const evaluations = new Map<string, Evaluation[]>();
-        for (const customer of customers.values()) {
-          evaluations.set(customer.customerId, [evaluate(customer, today, this.rules, thresholds, trigger)]);
+      const ids = [...members.ids];
+      for (let start = 0; start < ids.length; start += chunk) {
+        const part = ids.slice(start, start + chunk);
+        await cache.load(part);
+        const step = new Step();
+        for (const id of part) {
+          const before = members.get(id) ?? emptyRecord();
+          step.record(id, evaluate(id, cache.get(id).state, before, today, this.rules, thresholds, trigger));
         }
-        await this.commit(customers, evaluations, { today, thresholdsVersion: null });
+        this.commit(step, { today, thresholdsVersion: null });
+        cache.release();
       }
     }
-    await this.deps.index.setClock({ today, thresholdsVersion: null, valueVersion: version ?? '' });
+    const pipeline = this.deps.writer.pipeline();
+    this.deps.index.queueSetClock(pipeline, { today, thresholdsVersion: null, valueVersion: version ?? '' });
+    this.deps.writer.send(pipeline);
+    await this.deps.writer.flush();
     this.valueVersion = version;
   }
 
   /**
-   * First half of a thresholds tick at `day`: brings the index of the customers due
-   * by then to `day`, so the population the thresholds are computed from is
+   * First half of a thresholds tick at `day`: brings the facts of the customers
+   * due by then to `day`, so the population the thresholds are computed from is
    * exactly as of `day`. Their segments are evaluated in the second half, with the
-   * new version.
+   * new version; until then their records keep them due by `day`, so a tick done
+   * again after a crash between the halves finds them again.
    */
-  async prepareTick(day: number, current: Thresholds): Promise<void> {
-    this.heldForTick.clear();
+  async prepareTick(day: number, _current: Thresholds): Promise<void> {
+    this.heldForTick = new Set();
     // Before the index moves to `day`: customers leaving P then still count for earlier months.
     this.heldLapses = await this.lapsesUntil(day);
-    const due = await this.deps.index.dueBy(day);
+    const due = this.dueBy(day);
     if (due.length === 0) return;
-    const customers = await this.deps.customers.readMany(due);
-    const pipeline = this.deps.redis.pipeline();
-    for (const customer of customers.values()) {
-      const scratch = structuredClone(customer);
-      const { index } = evaluate(scratch, day, this.rules, current, timeTrigger(day));
-      // Still due by `day` until the second half has evaluated it: after a crash
-      // between the halves, the tick done again finds it again.
-      this.deps.index.queueIndex(pipeline, { ...index, dueDay: day });
-      this.heldForTick.set(customer.customerId, customer);
+    const { cache, members, windowDays } = this.deps;
+    await cache.load(due);
+    const step = new Step();
+    for (const id of due) {
+      const before = members.get(id) as MemberRecord;
+      const facts = factsOf(cache.get(id).state, day, windowDays);
+      step.record(id, {
+        changes: [],
+        record: {
+          ...before,
+          f: facts.f,
+          m: facts.m,
+          recent90Count: facts.recent90Count,
+          recent90Spend: facts.recent90Spend,
+          prior90Count: facts.prior90Count,
+          prior90Spend: facts.prior90Spend,
+          dueDay: day,
+        },
+      });
+      this.heldForTick.add(id);
     }
-    await this.timed('index_customers', () => execOrThrow(pipeline));
+    this.commit(step, null);
   }
 
   /** Second half of a tick: re-evaluates the due customers and every member the new version may move. */
   async completeTick(day: number, previous: Thresholds, next: Thresholds): Promise<void> {
-    const held = new Map(this.heldForTick);
-    this.heldForTick.clear();
+    const held = this.heldForTick;
+    this.heldForTick = new Set();
+    await this.deps.cache.load(held);
     await this.moveClock(day, previous, next, held, next.version);
   }
 
   /**
-   * Re-evaluates, as of `day` with `next`, the customers given (due by then) and
-   * every member of P whose population comparisons differ between the clock's
-   * day with `previous` and `day` with `next`.
+   * Re-evaluates, as of `day` with `next`, the customers given (due by then, and
+   * loaded) from their full state, and every other member of P whose population
+   * comparisons differ between the clock's day with `previous` and `day` with
+   * `next` from its record alone.
    */
   private async moveClock(
     day: number,
     previous: Thresholds,
     next: Thresholds,
-    due: Map<string, StoredCustomer>,
+    due: Set<string>,
     newVersion: string | null,
   ): Promise<void> {
     const lapses = this.heldLapses ?? (await this.lapsesUntil(day));
     this.heldLapses = null;
+    const { cache, members } = this.deps;
     const from = { day: this.today ?? day, thresholds: previous };
-    const affected = new Set<string>();
+    const affected = new Set<number>();
     for (const range of affectedRanges(from, { day, thresholds: next })) {
-      for (const id of await this.deps.index.membersBetween(range.dimension, range.lo, range.hi))
-        affected.add(id);
+      const index =
+        range.dimension === 'f'
+          ? members.byF
+          : range.dimension === 'm'
+            ? members.byM
+            : members.byLastPurchaseDay;
+      for (const slot of index.between(range.lo, range.hi)) affected.add(slot);
     }
-    const toRead = [...affected].filter((id) => !due.has(id));
-    const customers = new Map(due);
-    if (toRead.length > 0)
-      for (const [id, c] of await this.deps.customers.readMany(toRead)) customers.set(id, c);
-    const evaluations = new Map<string, Evaluation[]>();
-    const thresholdsTrigger: Trigger = { cause: 'THRESHOLDS', ref: next.version, eventTime: startOfDay(day) };
-    for (const customer of customers.values()) {
-      const trigger =
-        newVersion === null || due.has(customer.customerId) ? timeTrigger(day) : thresholdsTrigger;
-      evaluations.set(customer.customerId, [evaluate(customer, day, this.rules, next, trigger)]);
+    const step = new Step();
+    const timeTriggered = timeTrigger(day);
+    const thresholdsTriggered: Trigger = {
+      cause: 'THRESHOLDS',
+      ref: next.version,
+      eventTime: startOfDay(day),
+    };
+    for (const id of due) {
+      const before = members.get(id) as MemberRecord;
+      step.record(id, evaluate(id, cache.get(id).state, before, day, this.rules, next, timeTriggered));
     }
-    await this.commit(customers, evaluations, { today: day, thresholdsVersion: newVersion }, lapses);
+    const trigger = newVersion === null ? timeTriggered : thresholdsTriggered;
+    for (const slot of affected) {
+      const id = members.ids[slot] as string;
+      if (due.has(id)) continue;
+      step.record(id, evaluateRecord(id, members.record(slot), day, this.rules, next, trigger));
+    }
+    this.commit(step, { today: day, thresholdsVersion: newVersion }, lapses);
     this.today = day;
     if (newVersion !== null) this.thresholdsVersion = newVersion;
   }
 
   /**
-   * Stores the customers, their outboxes and index entries and the clock in one
-   * pipeline, then publishes and clears the outboxes. A crash before the publish
-   * leaves the customers marked pending: `restore` publishes them.
+   * Stores a step: its changes in the outbox, then the member records and counts
+   * that changed, then the states of the customers whose orders it applied, then
+   * the churn-rate counts and the clock, as one pipeline sent without waiting.
+   * A cut anywhere leaves a prefix: the records after the committed offsets are
+   * read again, and what was already stored changes nothing the second time.
    */
-  private async commit(
-    customers: Map<string, StoredCustomer>,
-    evaluations: Map<string, Evaluation[]>,
-    clock: { today: number; thresholdsVersion: string | null },
+  private commit(
+    step: Step,
+    clock: { today: number; thresholdsVersion: string | null } | null,
     lapses: LapseSnapshot[] = [],
-  ): Promise<void> {
-    const { redis, index } = this.deps;
-    const changes = new Map<string, OutputChange[]>();
-    for (const [id, list] of evaluations) {
-      const all = list.flatMap((e) => e.changes);
-      if (all.length > 0) changes.set(id, all);
+  ): void {
+    const { index, members, writer, customers } = this.deps;
+    const changes: OutputChange[] = [];
+    for (const [id, evaluation] of step.evaluations) {
+      changes.push(...evaluation.changes);
+      const before = members.get(id);
+      if (!before || !sameRecord(before, evaluation.record)) members.set(id, evaluation.record);
     }
-    const pipeline = redis.pipeline();
-    index.queueMarkPending(pipeline, [...changes.keys()]);
-    const writeAt: number[] = [];
-    for (const [id, list] of evaluations) {
-      const customer = customers.get(id) as StoredCustomer;
-      writeAt.push(pipelineLength(pipeline));
-      this.deps.customers.queueWrite(pipeline, {
-        customer,
-        outbox: (changes.get(id) ?? []).map((c) => JSON.stringify(c)),
-      });
-      index.queueIndex(pipeline, (list[list.length - 1] as Evaluation).index as IndexEntry);
+    const pipeline = writer.pipeline();
+    index.queueOutbox(
+      pipeline,
+      changes.map((c) => JSON.stringify(c)),
+    );
+    const stored = members.takeChanges();
+    const records: (string | Buffer)[] = [];
+    for (const slot of stored.slots)
+      records.push(members.ids[slot] as string, encodeMemberRecord(members.record(slot)));
+    index.queueMembers(pipeline, records);
+    if (stored.segmentCounts.length > 0) {
+      index.queueCounts(pipeline, 'segmentCounts', countsOf(members.segmentCounts, stored.segmentCounts));
+    }
+    if (stored.cohortCounts.length > 0) {
+      index.queueCounts(pipeline, 'cohorts', countsOf(members.cohortCounts, stored.cohortCounts));
+    }
+    if (stored.slots.length > 0) index.queueSums(pipeline, sumsOf(members));
+    const fenced: number[] = [];
+    for (const [id, customer] of step.states) {
+      const value = encodeCustomerRecord(this.partition, customer.lastOffset, customer.state);
+      fenced.push(pipeline.length);
+      customers.queueWrite(pipeline, id, customer.version, value);
+      customer.version = recordVersion(this.partition, customer.lastOffset);
     }
     for (const snapshot of lapses) index.queueSetLapseCounts(pipeline, snapshot);
-    index.queueSetClock(pipeline, clock);
-    const replies = await this.timed('write_customers', () => execOrThrow(pipeline));
-    assertWritten(writeAt.map((i) => replies[i]));
-    if (changes.size === 0) return;
-    await this.deps.publish([...changes.values()].flat());
-    await this.clearOutboxes(new Map([...changes].map(([id, list]) => [id, list.length])));
+    if (clock) index.queueSetClock(pipeline, clock);
+    writer.send(pipeline, fenced);
+    if (changes.length > 0) this.deps.emit(this.partition, changes);
+  }
+
+  /** Month starts the watermark passes when the clock moves to `day`. */
+  private monthStartsPassed(day: number): number[] {
+    if (this.deps.churnAfterDays === null || this.today === null) return [];
+    const { allowedLatenessDays } = this.deps;
+    const starts: number[] = [];
+    for (
+      let start = nextMonthStart(this.today - allowedLatenessDays);
+      start <= day - allowedLatenessDays;
+      start = nextMonthStart(start)
+    ) {
+      starts.push(start);
+    }
+    return starts;
   }
 
   /**
@@ -312,44 +397,67 @@ export class PartitionProcessor {
    */
   private async lapsesUntil(day: number): Promise<LapseSnapshot[]> {
     const lapseDays = this.deps.churnAfterDays;
-    if (lapseDays === null || this.today === null) return [];
-    const { allowedLatenessDays } = this.deps;
+    if (lapseDays === null) return [];
+    const { members, cache } = this.deps;
     const snapshots: LapseSnapshot[] = [];
-    const { index, customers } = this.deps;
-    for (
-      let start = nextMonthStart(this.today - allowedLatenessDays);
-      start <= day - allowedLatenessDays;
-      start = nextMonthStart(start)
-    ) {
+    for (const start of this.monthStartsPassed(day)) {
       const previous = monthStart(start - 1);
       const ranges = lapseRanges(start, previous, lapseDays);
-      let active = await index.countLastPurchaseBetween(...ranges.active);
-      let churned = await index.countLastPurchaseBetween(...ranges.churned);
+      let active = members.byLastPurchaseDay.countBetween(...ranges.active);
+      let churned = members.byLastPurchaseDay.countBetween(...ranges.churned);
       // Customers who bought since `start`: their buckets say what they were then.
-      const since = await index.lastPurchaseFrom(start);
+      const since = members.byLastPurchaseDay
+        .between(start, Number.MAX_SAFE_INTEGER)
+        .map((slot) => members.ids[slot] as string);
       if (since.length > 0) {
-        for (const customer of (await customers.readMany(since)).values()) {
-          if (activeOn(customer.state, start, lapseDays)) active++;
-          else if (activeOn(customer.state, previous, lapseDays)) churned++;
+        await cache.load(since);
+        for (const id of since) {
+          const { state } = cache.get(id);
+          if (activeOn(state, start, lapseDays)) active++;
+          else if (activeOn(state, previous, lapseDays)) churned++;
         }
       }
       snapshots.push({ active: [isoMonth(start), active], churned: [isoMonth(previous), churned] });
     }
     return snapshots;
   }
+}
 
-  private async clearOutboxes(sent: Map<string, number>): Promise<void> {
-    const pipeline = this.deps.redis.pipeline();
-    for (const [id, count] of sent) this.deps.customers.queueClearOutbox(pipeline, id, count);
-    this.deps.index.queueUnmarkPending(pipeline, [...sent.keys()]);
-    await execOrThrow(pipeline);
+/** What one step evaluated: the last evaluation of each customer, and the states its orders changed. */
+class Step {
+  readonly evaluations = new Map<string, Evaluation>();
+  readonly states = new Map<string, LoadedCustomer>();
+
+  /** The record of the customer's last evaluation in this step, if any. */
+  latest(customerId: string): MemberRecord | undefined {
+    return this.evaluations.get(customerId)?.record;
   }
+
+  /** A customer evaluated again in the same step keeps the changes of both and the last record. */
+  record(customerId: string, evaluation: Evaluation): void {
+    const earlier = this.evaluations.get(customerId);
+    this.evaluations.set(
+      customerId,
+      earlier
+        ? { record: evaluation.record, changes: [...earlier.changes, ...evaluation.changes] }
+        : evaluation,
+    );
+  }
+}
+
+function countsOf(counts: Map<string, number>, fields: string[]): Map<string, number> {
+  return new Map(fields.map((field) => [field, counts.get(field) ?? 0]));
+}
+
+function sumsOf(members: MemberIndex): { n: number; lastPurchaseDay: number; f: number; m: number } {
+  return {
+    n: members.byF.size,
+    lastPurchaseDay: members.byLastPurchaseDay.sum,
+    f: members.byF.sum,
+    m: members.byM.sum,
+  };
 }
 
 function timeTrigger(day: number): Trigger {
   return { cause: 'TIME', ref: isoDay(day), eventTime: startOfDay(day) };
-}
-
-function pipelineLength(pipeline: { length: number }): number {
-  return pipeline.length;
 }

@@ -1,14 +1,18 @@
-// Reads and writes customers' state in Redis: one pipeline per batch for the
-// reads and one for the writes, whatever the batch size.
+// Reads and writes customers' state in Redis: a customer's own key holds its
+// state and the last offset applied, its partition's `members` hash its segments,
+// scores, churn risk and facts. Reads and writes go in one pipeline per call,
+// whatever the number of customers.
 import type { ChainableCommander } from 'ioredis';
 import type { ChurnRisk } from '../domain/churn.js';
 import type { RfmScores } from '../domain/classify.js';
 import { type CustomerState, emptyCustomer } from '../domain/customer.js';
 import type { Segments } from '../domain/segments.js';
 import type { Keys } from './keys.js';
+import { decodeMemberRecord } from './member-record.js';
 import { queueScript, type RedisClient, WriteResult } from './scripts.js';
-import { decodeState, encodeState } from './state-codec.js';
+import { type CustomerRecord, decodeCustomerRecord } from './state-codec.js';
 
+/** A customer as `rfm inspect` and the tests see it: its state and its evaluation. */
 export interface StoredCustomer {
   customerId: string;
   /** '' for a customer never written. */
@@ -22,68 +26,56 @@ export interface StoredCustomer {
   thresholdsVersion: string | null;
 }
 
-export interface CustomerWrite {
-  customer: StoredCustomer;
-  /** JSON entries for the outbox: changes to publish (OutputChange each). */
-  outbox: string[];
-}
-
 export class CustomerStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
+    private readonly topic: string,
   ) {}
 
+  /** The stored records of customers, null for those never written. One round trip. */
+  async readRecords(customerIds: readonly string[]): Promise<(CustomerRecord | null)[]> {
+    const pipeline = this.redis.pipeline();
+    for (const id of customerIds) pipeline.getBuffer(this.keys.customer(id));
+    const replies = (await execOrThrow(pipeline)) as (Buffer | null)[];
+    return replies.map((value) => (value ? decodeCustomerRecord(value) : null));
+  }
+
+  /** Writes a customer's record if what is stored still starts with `expected` ('' for none). */
+  queueWrite(pipeline: ChainableCommander, customerId: string, expected: string, value: Buffer): void {
+    queueScript(pipeline, 'writeCustomer', [this.keys.customer(customerId), expected, value]);
+  }
+
+  /** Customers with their state and evaluation; one never written has an empty state and version ''. */
   async readMany(customerIds: Iterable<string>): Promise<Map<string, StoredCustomer>> {
     const ids = [...new Set(customerIds)];
+    const records = await this.readRecords(ids);
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hmget(this.keys.customer(id).hash, 'v', 's', 'g', 'o', 't');
-    const replies = await execOrThrow(pipeline);
+    const asked: number[] = [];
+    records.forEach((record, i) => {
+      if (!record) return;
+      asked.push(i);
+      pipeline.hgetBuffer(this.keys.partition(this.topic, record.partition).members, ids[i] as string);
+    });
+    const members = asked.length > 0 ? ((await execOrThrow(pipeline)) as (Buffer | null)[]) : [];
+    const memberOf = new Map(asked.map((i, k) => [i, members[k] ?? null]));
     const customers = new Map<string, StoredCustomer>();
     ids.forEach((id, i) => {
-      const [version, state, segments, offset, thresholdsVersion] = replies[i] as (string | null)[];
-      const stored = segments
-        ? (JSON.parse(segments) as { g: Segments; s: RfmScores | null; c?: ChurnRisk })
-        : null;
+      const record = records[i];
+      const member = memberOf.get(i);
+      const evaluation = member ? decodeMemberRecord(member) : null;
       customers.set(id, {
         customerId: id,
-        version: version ?? '',
-        state: state ? decodeState(state) : emptyCustomer(),
-        segments: stored?.g ?? null,
-        scores: stored?.s ?? null,
-        churn: stored?.c ?? null,
-        lastOffset: offset === null || offset === undefined ? -1 : Number(offset),
-        thresholdsVersion: thresholdsVersion ?? null,
+        version: record?.version ?? '',
+        state: record?.state ?? emptyCustomer(),
+        segments: evaluation?.segments ?? null,
+        scores: evaluation?.scores ?? null,
+        churn: evaluation?.churn ?? null,
+        lastOffset: record?.lastOffset ?? -1,
+        thresholdsVersion: evaluation?.thresholdsVersion ?? null,
       });
     });
     return customers;
-  }
-
-  queueWrite(pipeline: ChainableCommander, write: CustomerWrite): void {
-    const { customer } = write;
-    const keys = this.keys.customer(customer.customerId);
-    queueScript(pipeline, 'writeCustomer', [
-      keys.hash,
-      keys.outbox,
-      customer.version,
-      encodeState(customer.state),
-      JSON.stringify({ g: customer.segments, s: customer.scores, c: customer.churn }),
-      customer.lastOffset,
-      customer.thresholdsVersion ?? '',
-      ...write.outbox,
-    ]);
-  }
-
-  async readOutboxes(customerIds: string[]): Promise<Map<string, string[]>> {
-    const pipeline = this.redis.pipeline();
-    for (const id of customerIds) pipeline.lrange(this.keys.customer(id).outbox, 0, -1);
-    const replies = await execOrThrow(pipeline);
-    return new Map(customerIds.map((id, i) => [id, replies[i] as string[]]));
-  }
-
-  queueClearOutbox(pipeline: ChainableCommander, customerId: string, sent: number): void {
-    // Only what was read and sent: entries appended meanwhile stay for the next flush.
-    pipeline.ltrim(this.keys.customer(customerId).outbox, sent, -1);
   }
 }
 

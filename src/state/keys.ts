@@ -2,20 +2,14 @@
 // and every key of one input partition the tag {<namespace>:<topic>:<partition>},
 // so each script touches one hash slot and runs unchanged on Redis Cluster.
 
-export interface CustomerKeys {
-  hash: string;
-  outbox: string;
-}
-
 export interface PartitionKeys {
-  lastPurchaseDay: string;
-  f: string;
-  m: string;
+  /** HASH customer id -> its member record (src/state/member-record.ts). */
+  members: string;
+  /** HASH sums over P: n, lastPurchaseDay, f, m. */
   sums: string;
-  due: string;
-  pending: string;
+  /** LIST changes stored but not yet confirmed sent, oldest first (JSON each). */
+  outbox: string;
   clock: string;
-  segmentsOf: string;
   segmentCounts: string;
   cohorts: string;
   lapses: string;
@@ -24,22 +18,18 @@ export interface PartitionKeys {
 export class Keys {
   constructor(readonly namespace: string) {}
 
-  customer(customerId: string): CustomerKeys {
-    const base = `${this.namespace}:c:{${customerId}}`;
-    return { hash: base, outbox: `${base}:outbox` };
+  /** A customer's state: `<partition>:<last offset>|` and the binary state (src/state/state-codec.ts). */
+  customer(customerId: string): string {
+    return `${this.namespace}:c:{${customerId}}`;
   }
 
   partition(topic: string, partition: number): PartitionKeys {
     const base = `${this.namespace}:p:{${this.namespace}:${topic}:${partition}}`;
     return {
-      lastPurchaseDay: `${base}:last`,
-      f: `${base}:f`,
-      m: `${base}:m`,
+      members: `${base}:members`,
       sums: `${base}:sums`,
-      due: `${base}:due`,
-      pending: `${base}:pending`,
+      outbox: `${base}:outbox`,
       clock: `${base}:clock`,
-      segmentsOf: `${base}:segments`,
       segmentCounts: `${base}:counts`,
       cohorts: `${base}:cohorts`,
       lapses: `${base}:lapses`,

@@ -1,25 +1,11 @@
-// One input partition's slice of the population: the members of P by last
-// purchase day, f and m, their sums, the due list, the customers with unsent
-// outputs, and the partition's clock.
+// One input partition's keys in Redis: its customers' member records, the sums
+// over P, the segment and cohort counts, the churn-rate counts, the outbox of
+// changes not yet confirmed sent, and the partition's clock. The processor keeps
+// the same in memory (src/processor/member-index.ts) and writes here what changed.
 import type { ChainableCommander } from 'ioredis';
-import type { CohortMembership } from '../domain/retention.js';
-import { MODELS, type Segments } from '../domain/segments.js';
 import { execOrThrow } from './customer-store.js';
 import type { Keys, PartitionKeys } from './keys.js';
-import { queueScript, type RedisClient } from './scripts.js';
-
-export interface IndexEntry {
-  customerId: string;
-  inPopulation: boolean;
-  lastPurchaseDay: number | null;
-  f: number;
-  m: number;
-  dueDay: number | null;
-  /** The customer's segment in each model, in MODELS order. */
-  segments: Segments | null;
-  /** The first-purchase cohort and the retention days it counts for; null before a purchase. */
-  cohort: CohortMembership | null;
-}
+import type { RedisClient } from './scripts.js';
 
 /** A month's churn-rate counts of one partition: who was active at its start, who of them lapsed by its end. */
 export interface LapseCounts {
@@ -38,6 +24,13 @@ export interface PartitionClock {
   valueVersion?: string | null;
 }
 
+export interface PopulationSums {
+  n: number;
+  lastPurchaseDay: number;
+  f: number;
+  m: number;
+}
+
 export class PartitionIndex {
   readonly keys: PartitionKeys;
 
@@ -50,42 +43,72 @@ export class PartitionIndex {
     this.keys = keys.partition(topic, partition);
   }
 
-  queueIndex(pipeline: ChainableCommander, entry: IndexEntry): void {
-    const k = this.keys;
-    queueScript(pipeline, 'indexMember', [
-      k.lastPurchaseDay,
-      k.f,
-      k.m,
-      k.sums,
-      k.due,
-      k.segmentsOf,
-      k.segmentCounts,
-      k.cohorts,
-      entry.customerId,
-      entry.inPopulation ? '1' : '0',
-      entry.lastPurchaseDay ?? 0,
-      entry.f,
-      entry.m,
-      entry.dueDay ?? '',
-      entry.segments ? MODELS.map((model) => entry.segments?.[model] ?? '').join('|') : '',
-      MODELS.join('|'),
-      entry.cohort ? `${entry.cohort.cohort}:${entry.cohort.retainedWithin.join(',')}` : '',
-    ]);
+  /** Every member record of the partition, a page at a time. */
+  async *members(count = 5000): AsyncGenerator<[string, Buffer][]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscanBuffer(this.keys.members, cursor, 'COUNT', count);
+      cursor = next.toString();
+      const page: [string, Buffer][] = [];
+      for (let i = 0; i < flat.length; i += 2)
+        page.push([(flat[i] as Buffer).toString(), flat[i + 1] as Buffer]);
+      if (page.length > 0) yield page;
+    } while (cursor !== '0');
   }
 
-  /** Members of P whose last purchase day lies in [lo, hi]. */
-  async countLastPurchaseBetween(lo: number, hi: number): Promise<number> {
-    return hi < lo ? 0 : this.redis.zcount(this.keys.lastPurchaseDay, lo, hi);
+  queueMembers(pipeline: ChainableCommander, records: (string | Buffer)[]): void {
+    if (records.length > 0) pipeline.hset(this.keys.members, ...records);
   }
 
-  /** Members of P who bought on `day` or later. */
-  async lastPurchaseFrom(day: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.keys.lastPurchaseDay, day, '+inf');
+  /** Sets count fields to their values, and deletes those at 0: a field exists only while it counts someone. */
+  queueCounts(
+    pipeline: ChainableCommander,
+    which: 'segmentCounts' | 'cohorts',
+    counts: Map<string, number>,
+  ): void {
+    const set: (string | number)[] = [];
+    const gone: string[] = [];
+    for (const [field, n] of counts) {
+      if (n === 0) gone.push(field);
+      else set.push(field, n);
+    }
+    if (set.length > 0) pipeline.hset(this.keys[which], ...set);
+    if (gone.length > 0) pipeline.hdel(this.keys[which], ...gone);
+  }
+
+  queueSums(pipeline: ChainableCommander, sums: PopulationSums): void {
+    pipeline.hset(
+      this.keys.sums,
+      'n',
+      sums.n,
+      'lastPurchaseDay',
+      sums.lastPurchaseDay,
+      'f',
+      sums.f,
+      'm',
+      sums.m,
+    );
+  }
+
+  /** Members of P, as last stored. */
+  async population(): Promise<number> {
+    return Number((await this.redis.hget(this.keys.sums, 'n')) ?? 0);
+  }
+
+  /** Customers the partition has seen. */
+  async customers(): Promise<number> {
+    return this.redis.hlen(this.keys.members);
   }
 
   /** '<month>:n' and '<month>:d<N>' -> customers, for the partition's first-purchase cohorts. */
   async cohortCounts(): Promise<Record<string, number>> {
     const counts = await this.redis.hgetall(this.keys.cohorts);
+    return Object.fromEntries(Object.entries(counts).map(([key, n]) => [key, Number(n)]));
+  }
+
+  /** How many of the partition's customers each 'model:segment' holds. */
+  async segmentCounts(): Promise<Record<string, number>> {
+    const counts = await this.redis.hgetall(this.keys.segmentCounts);
     return Object.fromEntries(Object.entries(counts).map(([key, n]) => [key, Number(n)]));
   }
 
@@ -109,44 +132,18 @@ export class PartitionIndex {
     return counts;
   }
 
-  /** Every customer the partition has indexed, in chunks of about `count`. */
-  async *allCustomers(count: number): AsyncGenerator<string[]> {
-    let cursor = '0';
-    do {
-      const [next, fields] = await this.redis.hscan(this.keys.segmentsOf, cursor, 'COUNT', count);
-      cursor = next;
-      const ids = fields.filter((_, i) => i % 2 === 0);
-      if (ids.length > 0) yield ids;
-    } while (cursor !== '0');
+  queueOutbox(pipeline: ChainableCommander, entries: string[]): void {
+    if (entries.length > 0) pipeline.rpush(this.keys.outbox, ...entries);
   }
 
-  /** Customers due on or before `day`. */
-  async dueBy(day: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.keys.due, '-inf', day);
+  /** The changes stored but not confirmed sent, oldest first. */
+  async outbox(): Promise<string[]> {
+    return this.redis.lrange(this.keys.outbox, 0, -1);
   }
 
-  /** Members of P whose dimension lies in [lo, hi] (m as spend, not negated). */
-  async membersBetween(dimension: 'lastPurchaseDay' | 'f' | 'm', lo: number, hi: number): Promise<string[]> {
-    if (dimension === 'm') return this.redis.zrangebyscore(this.keys.m, -hi, -lo);
-    return this.redis.zrangebyscore(this.keys[dimension], lo, hi);
-  }
-
-  queueMarkPending(pipeline: ChainableCommander, customerIds: string[]): void {
-    if (customerIds.length > 0) pipeline.sadd(this.keys.pending, ...customerIds);
-  }
-
-  queueUnmarkPending(pipeline: ChainableCommander, customerIds: string[]): void {
-    if (customerIds.length > 0) pipeline.srem(this.keys.pending, ...customerIds);
-  }
-
-  /** How many of the partition's customers each 'model:segment' holds. */
-  async segmentCounts(): Promise<Record<string, number>> {
-    const counts = await this.redis.hgetall(this.keys.segmentCounts);
-    return Object.fromEntries(Object.entries(counts).map(([key, n]) => [key, Number(n)]));
-  }
-
-  async pending(): Promise<string[]> {
-    return this.redis.smembers(this.keys.pending);
+  /** Drops the `sent` oldest entries: later ones stay for the next flush. */
+  queueTrimOutbox(pipeline: ChainableCommander, sent: number): void {
+    if (sent > 0) pipeline.ltrim(this.keys.outbox, sent, -1);
   }
 
   async clock(): Promise<PartitionClock> {

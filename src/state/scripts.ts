@@ -5,17 +5,17 @@ import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 
 /** Bump when any script changes, so a rolling upgrade never runs a mix. */
-export const SCRIPTS_VERSION = 2;
+export const SCRIPTS_VERSION = 3;
 
 export enum WriteResult {
   CONFLICT = -1,
 }
 
-const SCRIPTS = { writeCustomer: 2, indexMember: 8 } as const;
+const SCRIPTS = { writeCustomer: 1 } as const;
 export type ScriptName = keyof typeof SCRIPTS;
 
 export type RedisClient = Redis | Cluster;
-type Scripted = Record<string, (...args: (string | number)[]) => unknown>;
+type Scripted = Record<string, (...args: (string | number | Buffer)[]) => unknown>;
 
 export function commandName(script: ScriptName): string {
   return `rfm${SCRIPTS_VERSION}_${script}`;
@@ -33,7 +33,7 @@ export function defineScripts(redis: RedisClient): void {
 export function queueScript(
   pipeline: ChainableCommander,
   script: ScriptName,
-  args: (string | number)[],
+  args: (string | number | Buffer)[],
 ): void {
   const call = (pipeline as unknown as Scripted)[commandName(script)];
   if (!call) throw new Error(`script ${script} is not defined on this connection`);

@@ -1,55 +1,107 @@
-// The compact JSON form of a customer's state as stored in Redis.
+// A customer's state as stored in Redis: a compact binary record (varints, day
+// deltas, the events' dedupe keys as raw bytes), behind the customer's input
+// partition and the last offset applied in it, in text, `<partition>:<offset>|`:
+// the write script compares that prefix to fence off a writer that read an older
+// state, and readers find the partition's member record from it.
 import type { CustomerState, DayBucket } from '../domain/customer.js';
+import { BinaryReader, BinaryWriter } from './binary.js';
 
-type StoredBucket = [day: number, purchases: number, refunds: number, purchased: 0 | 1, keys: string];
-interface StoredState {
-  u: 0 | 1;
-  n: number;
-  a: number | null;
-  /** Absent in states written before it existed. */
-  s?: number | null;
-  z: number | null;
-  p: number;
-  r: number;
-  /** Absent in states written before it existed. */
-  x?: number;
-  b: StoredBucket[];
+const FORMAT = 1;
+const SEPARATOR = 0x7c; // '|'
+
+export function encodeState(state: CustomerState, w: BinaryWriter = new BinaryWriter(64)): Buffer {
+  w.byte(FORMAT)
+    .byte(state.signedUp ? 1 : 0)
+    .uint(state.lifetimeTransactions)
+    .nullable(state.firstPurchaseDay)
+    .nullable(state.secondPurchaseDay)
+    .nullable(state.lastPurchaseDay)
+    .uint(state.lifetimePurchases)
+    .uint(state.lifetimeRefunds)
+    .uint(state.repeatSpend)
+    .uint(state.buckets.length);
+  // Every event key has the same length (eventKey's digest): written once.
+  const keyLength = state.buckets.find((b) => b.eventKeys.length > 0)?.eventKeys[0]?.length ?? 0;
+  w.uint(keyLength);
+  let previous = 0;
+  for (const b of state.buckets) {
+    w.int(b.day - previous)
+      .uint(b.purchases)
+      .uint(b.refunds)
+      .uint(b.eventKeys.length * 2 + (b.purchased ? 1 : 0));
+    previous = b.day;
+    for (const key of b.eventKeys) {
+      if (key.length !== keyLength) throw new Error('event keys of one customer differ in length');
+      w.ascii(key);
+    }
+  }
+  return w.toBuffer();
 }
 
-export function encodeState(state: CustomerState): string {
-  const stored: StoredState = {
-    u: state.signedUp ? 1 : 0,
-    n: state.lifetimeTransactions,
-    a: state.firstPurchaseDay,
-    s: state.secondPurchaseDay,
-    z: state.lastPurchaseDay,
-    p: state.lifetimePurchases,
-    r: state.lifetimeRefunds,
-    x: state.repeatSpend,
-    b: state.buckets.map((b) => [b.day, b.purchases, b.refunds, b.purchased ? 1 : 0, b.eventKeys.join(' ')]),
+export function decodeState(buffer: Buffer, offset = 0): CustomerState {
+  const r = new BinaryReader(buffer, offset);
+  const format = r.byte();
+  if (format !== FORMAT) throw new Error(`customer state format ${format} is not ${FORMAT}`);
+  const state: CustomerState = {
+    signedUp: r.byte() === 1,
+    lifetimeTransactions: r.uint(),
+    firstPurchaseDay: r.nullable(),
+    secondPurchaseDay: r.nullable(),
+    lastPurchaseDay: r.nullable(),
+    lifetimePurchases: r.uint(),
+    lifetimeRefunds: r.uint(),
+    repeatSpend: r.uint(),
+    buckets: [],
   };
-  return JSON.stringify(stored);
+  const count = r.uint();
+  const keyLength = r.uint();
+  let day = 0;
+  for (let i = 0; i < count; i++) {
+    day += r.int();
+    const purchases = r.uint();
+    const refunds = r.uint();
+    const keysAndPurchased = r.uint();
+    const bucket: DayBucket = {
+      day,
+      purchases,
+      refunds,
+      purchased: keysAndPurchased % 2 === 1,
+      eventKeys: [],
+    };
+    const keys = Math.floor(keysAndPurchased / 2);
+    for (let k = 0; k < keys; k++) bucket.eventKeys.push(r.ascii(keyLength));
+    state.buckets.push(bucket);
+  }
+  return state;
 }
 
-export function decodeState(json: string): CustomerState {
-  const s = JSON.parse(json) as StoredState;
+/** The prefix a customer record starts with, and a write expects to find. */
+export function recordVersion(partition: number, lastOffset: number): string {
+  return `${partition}:${lastOffset}|`;
+}
+
+/** The stored value of a customer: `<partition>:<last offset>|` and the state. */
+export function encodeCustomerRecord(partition: number, lastOffset: number, state: CustomerState): Buffer {
+  return encodeState(state, new BinaryWriter(96).ascii(recordVersion(partition, lastOffset)));
+}
+
+export interface CustomerRecord {
+  /** The `<partition>:<last offset>|` prefix: what a write expects to find, to fence concurrent writers. */
+  version: string;
+  partition: number;
+  lastOffset: number;
+  state: CustomerState;
+}
+
+export function decodeCustomerRecord(buffer: Buffer): CustomerRecord {
+  const end = buffer.indexOf(SEPARATOR);
+  if (end < 0) throw new Error('customer record without its partition and offset prefix');
+  const version = buffer.toString('latin1', 0, end + 1);
+  const [partition = '', offset = ''] = version.slice(0, -1).split(':');
   return {
-    signedUp: s.u === 1,
-    lifetimeTransactions: s.n,
-    firstPurchaseDay: s.a,
-    secondPurchaseDay: s.s ?? null,
-    lastPurchaseDay: s.z,
-    lifetimePurchases: s.p,
-    lifetimeRefunds: s.r,
-    repeatSpend: s.x ?? 0,
-    buckets: s.b.map(
-      ([day, purchases, refunds, purchased, keys]): DayBucket => ({
-        day,
-        purchases,
-        refunds,
-        purchased: purchased === 1,
-        eventKeys: keys === '' ? [] : keys.split(' '),
-      }),
-    ),
+    version,
+    partition: Number(partition),
+    lastOffset: Number(offset),
+    state: decodeState(buffer, end + 1),
   };
 }

@@ -1,5 +1,6 @@
 // The thresholds versions of one input topic in Redis: every version by id, and
 // which one is current.
+import type { ChainableCommander } from 'ioredis';
 import type { Thresholds } from '../domain/thresholds.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './scripts.js';
@@ -27,14 +28,19 @@ export class ThresholdsStore {
     return json ? (JSON.parse(json) as Thresholds) : null;
   }
 
-  /** Stores a version and makes it current, in one step. */
-  async save(thresholds: Thresholds): Promise<void> {
-    await this.redis.hset(
+  /**
+   * Stores a version and makes it current, in one step: at once, or queued on
+   * `pipeline` for its caller to send with the rest of a step.
+   */
+  async save(thresholds: Thresholds, pipeline?: ChainableCommander): Promise<void> {
+    const args = [
       this.key,
       thresholds.version,
       JSON.stringify(thresholds),
       CURRENT,
       thresholds.version,
-    );
+    ] as const;
+    if (pipeline) pipeline.hset(...args);
+    else await this.redis.hset(...args);
   }
 }

@@ -67,7 +67,9 @@ async function clockDay(scope: StateScope): Promise<number | null> {
 
 /** One customer, or null when the state has never seen it. */
 export async function customerView(scope: StateScope, customerId: string): Promise<CustomerView | null> {
-  const stored = (await new CustomerStore(scope.redis, scope.keys).readMany([customerId])).get(customerId);
+  const stored = (await new CustomerStore(scope.redis, scope.keys, scope.topic).readMany([customerId])).get(
+    customerId,
+  );
   if (!stored || stored.version === '') return null;
   const today = await clockDay(scope);
   const model = await new ValueModelStore(scope.redis, scope.keys, scope.topic).current();
@@ -105,8 +107,8 @@ export async function populationReport(scope: StateScope): Promise<PopulationRep
       if (bucket) bucket[segment] = (bucket[segment] ?? 0) + n;
     }
   }
-  const sizes = await Promise.all(indexes.map((p) => scope.redis.hlen(p.keys.segmentsOf)));
-  const population = await Promise.all(indexes.map((p) => scope.redis.zcard(p.keys.f)));
+  const sizes = await Promise.all(indexes.map((p) => p.customers()));
+  const population = await Promise.all(indexes.map((p) => p.population()));
   const today = await clockDay(scope);
   const current = await new ThresholdsStore(scope.redis, scope.keys, scope.topic).current();
   return {

@@ -102,7 +102,7 @@ export async function startProcessor(
   const coordinator = new Coordinator({
     redis,
     keys,
-    customers: new CustomerStore(redis, keys),
+    customers: new CustomerStore(redis, keys, topic),
     thresholdsStore: new ThresholdsStore(redis, keys, topic),
     valueModels: new ValueModelStore(redis, keys, topic),
     valueHorizonDays: config.clvHorizonDays,
@@ -126,8 +126,10 @@ export async function startProcessor(
       stats.changes += changes.length;
       metrics?.published(changes, config.topics);
     },
-    onProcessed: async (partition, offset) => {
-      await consumer.commitOffsets([{ topic, partition, offset: String(offset + 1) }]);
+    onProcessed: async (offsets) => {
+      await consumer.commitOffsets(
+        offsets.map(({ partition, offset }) => ({ topic, partition, offset: String(offset + 1) })),
+      );
     },
     ...(metrics && timeRedis
       ? {
@@ -294,7 +296,7 @@ export async function startProcessor(
       if (redis.status !== 'ready') throw new Error('Redis is not connected');
       const indexes = owned();
       const counts = await Promise.all(indexes.map((index) => index.segmentCounts()));
-      const sizes = await Promise.all(indexes.map((index) => redis.zcard(index.keys.f)));
+      const sizes = await Promise.all(indexes.map((index) => index.population()));
       const segments: Record<string, number> = {};
       for (const partitionCounts of counts)
         for (const [key, n] of Object.entries(partitionCounts)) segments[key] = (segments[key] ?? 0) + n;

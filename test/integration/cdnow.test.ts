@@ -104,7 +104,9 @@ describe('CDNOW_master through Kafka, against the reference', () => {
     expect(thresholds).toEqual(reference.thresholds);
     expect(reference.customers.size).toBe(23_570);
 
-    const stored = await new CustomerStore(redis, keys).readMany(reference.customers.keys());
+    const stored = await new CustomerStore(redis, keys, config.topics.orders).readMany(
+      reference.customers.keys(),
+    );
     const mismatches: Record<string, number> = { missing: 0, r: 0, f: 0, m: 0, scores: 0, churn: 0 };
     for (const model of MODELS) mismatches[model] = 0;
     const examples: string[] = [];

@@ -127,7 +127,7 @@ describe('rfm fit on CDNOW_sample through Kafka', () => {
     }
     const model = { ...fit.model.bgnbd, daysPerUnit: fit.model.daysPerUnit };
     const ids = [...new Set(orders.map((o) => o.customerId))];
-    const stored = await new CustomerStore(redis, keys).readMany(ids);
+    const stored = await new CustomerStore(redis, keys, config.topics.orders).readMany(ids);
     const scope = {
       redis,
       keys,

@@ -70,7 +70,7 @@ export async function runEngine(
   const namespace = options.namespace ?? uniqueName('t');
   const keys = new Keys(namespace);
   const topic = 'orders';
-  const customers = new CustomerStore(redis, keys);
+  const customers = new CustomerStore(redis, keys, topic);
   const published: SegmentChange[] = [];
   const churn: ChurnRiskChange[] = [];
   const late: Order[] = [];

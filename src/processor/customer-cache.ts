@@ -1,0 +1,88 @@
+// The full states of the customers the processor works on: read from Redis a
+// batch at a time (one pipeline for every customer a drain will need), kept for
+// the drain, and the most recently used kept after it up to a bound, so a
+// customer who orders often is decoded once, not at every order.
+import { type CustomerState, emptyCustomer } from '../domain/customer.js';
+import type { CustomerStore } from '../state/customer-store.js';
+
+export interface LoadedCustomer {
+  customerId: string;
+  /** The record prefix stored in Redis, which the next write expects; '' for a customer never written. */
+  version: string;
+  lastOffset: number;
+  state: CustomerState;
+}
+
+export class CustomerCache {
+  /** Recently used, oldest first (a Map keeps insertion order). */
+  private readonly recent = new Map<string, LoadedCustomer>();
+  /** Held for the drain in progress, whatever the bound. */
+  private readonly held = new Map<string, LoadedCustomer>();
+  /** Round trips to Redis for reads, for the metrics. */
+  reads = 0;
+
+  constructor(
+    private readonly store: CustomerStore,
+    private readonly capacity: number,
+    private readonly timeRead: <T>(run: () => Promise<T>) => Promise<T> = (run) => run(),
+  ) {}
+
+  /** A customer `load` made available; throws for one it did not. */
+  get(customerId: string): LoadedCustomer {
+    const customer = this.held.get(customerId) ?? this.take(customerId);
+    if (!customer) throw new Error(`customer ${customerId} was not loaded`);
+    return customer;
+  }
+
+  private take(customerId: string): LoadedCustomer | undefined {
+    const customer = this.recent.get(customerId);
+    if (customer) {
+      this.recent.delete(customerId);
+      this.held.set(customerId, customer);
+    }
+    return customer;
+  }
+
+  /** Makes the customers available to `get` until `release`, reading those not in memory in one round trip. */
+  async load(customerIds: Iterable<string>): Promise<void> {
+    const missing: string[] = [];
+    for (const id of customerIds) {
+      if (this.held.has(id) || this.take(id)) continue;
+      missing.push(id);
+    }
+    if (missing.length === 0) return;
+    const unique = [...new Set(missing)];
+    this.reads += 1;
+    const records = await this.timeRead(() => this.store.readRecords(unique));
+    unique.forEach((id, i) => {
+      const record = records[i];
+      this.held.set(id, {
+        customerId: id,
+        version: record?.version ?? '',
+        lastOffset: record?.lastOffset ?? -1,
+        state: record?.state ?? emptyCustomer(),
+      });
+    });
+  }
+
+  /** Ends a drain: what it held becomes the most recently used, and the oldest beyond the bound are dropped. */
+  release(): void {
+    for (const [id, customer] of this.held) {
+      this.recent.delete(id);
+      this.recent.set(id, customer);
+    }
+    this.held.clear();
+    let excess = this.recent.size - this.capacity;
+    if (excess <= 0) return;
+    for (const id of this.recent.keys()) {
+      if (excess-- <= 0) break;
+      this.recent.delete(id);
+    }
+  }
+
+  /** Forgets everything: after a failure, what is in memory may be ahead of Redis. */
+  clear(): void {
+    this.recent.clear();
+    this.held.clear();
+  }
+}

@@ -1,0 +1,218 @@
+// An in-memory multiset of (member, value) pairs grouped into buckets of nearby
+// values: O(1) to add, move or remove a member, and order statistics, ranges and
+// sums by walking the buckets, sorting only the one bucket an answer lies in.
+// Members are small integers (slots) whose current value the owner keeps.
+
+interface Bucket {
+  key: number;
+  slots: number[];
+  /** Sum of the members' values. */
+  sum: number;
+}
+
+export class ValueBuckets {
+  private readonly buckets = new Map<number, Bucket>();
+  /** Position of each slot in its bucket's `slots`. */
+  private positions = new Int32Array(1024);
+  private sortedKeys: number[] | null = [];
+  size = 0;
+  sum = 0;
+
+  /**
+   * @param bucketOf maps a value to its bucket, monotonically (a <= b gives bucketOf(a) <= bucketOf(b)).
+   * @param current the current value of a slot, as the owner keeps it.
+   */
+  constructor(
+    private readonly bucketOf: (value: number) => number,
+    private readonly current: (slot: number) => number,
+  ) {}
+
+  add(slot: number, value: number): void {
+    const key = this.bucketOf(value);
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = { key, slots: [], sum: 0 };
+      this.buckets.set(key, bucket);
+      this.sortedKeys = null;
+    }
+    if (slot >= this.positions.length) {
+      const grown = new Int32Array(Math.max(slot + 1, Math.ceil(this.positions.length * 1.25)));
+      grown.set(this.positions);
+      this.positions = grown;
+    }
+    this.positions[slot] = bucket.slots.length;
+    bucket.slots.push(slot);
+    bucket.sum += value;
+    this.size += 1;
+    this.sum += value;
+  }
+
+  /** Removes a slot that was added with `value`. */
+  remove(slot: number, value: number): void {
+    const key = this.bucketOf(value);
+    const bucket = this.buckets.get(key) as Bucket;
+    const at = this.positions[slot] as number;
+    const last = bucket.slots.pop() as number;
+    if (last !== slot) {
+      bucket.slots[at] = last;
+      this.positions[last] = at;
+    }
+    bucket.sum -= value;
+    this.size -= 1;
+    this.sum -= value;
+    if (bucket.slots.length === 0) {
+      this.buckets.delete(key);
+      this.sortedKeys = null;
+    }
+  }
+
+  /** Bucket keys, ascending. */
+  keys(): number[] {
+    this.sortedKeys ??= [...this.buckets.keys()].sort((a, b) => a - b);
+    return this.sortedKeys;
+  }
+
+  bucket(key: number): { slots: readonly number[]; sum: number } | undefined {
+    return this.buckets.get(key);
+  }
+
+  value(slot: number): number {
+    return this.current(slot);
+  }
+
+  /** Slots whose value lies in [lo, hi]. */
+  between(lo: number, hi: number, into: number[] = []): number[] {
+    if (hi < lo) return into;
+    const first = this.bucketOf(lo);
+    const last = this.bucketOf(hi);
+    for (const key of this.keys()) {
+      if (key < first) continue;
+      if (key > last) break;
+      const bucket = this.buckets.get(key) as Bucket;
+      const inner = key > first && key < last;
+      for (const slot of bucket.slots) {
+        if (inner) into.push(slot);
+        else {
+          const value = this.current(slot);
+          if (value >= lo && value <= hi) into.push(slot);
+        }
+      }
+    }
+    return into;
+  }
+
+  /** How many slots have a value in [lo, hi]. */
+  countBetween(lo: number, hi: number): number {
+    if (hi < lo) return 0;
+    const first = this.bucketOf(lo);
+    const last = this.bucketOf(hi);
+    let count = 0;
+    for (const key of this.keys()) {
+      if (key < first) continue;
+      if (key > last) break;
+      const bucket = this.buckets.get(key) as Bucket;
+      if (key > first && key < last) count += bucket.slots.length;
+      else
+        for (const slot of bucket.slots) {
+          const value = this.current(slot);
+          if (value >= lo && value <= hi) count += 1;
+        }
+    }
+    return count;
+  }
+}
+
+/** Exact values as buckets: for small integer ranges (frequencies, days). */
+export const exactBuckets = (value: number): number => value;
+
+/**
+ * 16 buckets per doubling above 32 (exact below): spend values spread over many
+ * magnitudes, and a bucket holds values within ~6% of each other. Integer
+ * arithmetic only, so the mapping is monotonic for every safe integer.
+ */
+export function logBuckets(value: number): number {
+  if (value < 32) return Math.max(0, value);
+  let top = value;
+  let exponent = 0;
+  while (top >= 32) {
+    top = Math.floor(top / 2);
+    exponent += 1;
+  }
+  return 32 + exponent * 16 + (top - 16);
+}
+
+/** A member of one of several partitions' buckets. */
+export interface PartMember {
+  part: number;
+  slot: number;
+  value: number;
+}
+
+/** The union of several partitions' buckets of one dimension, all with the same `bucketOf`. */
+export class MergedBuckets {
+  constructor(private readonly parts: readonly ValueBuckets[]) {}
+
+  get size(): number {
+    return this.parts.reduce((n, p) => n + p.size, 0);
+  }
+
+  get sum(): number {
+    return this.parts.reduce((n, p) => n + p.sum, 0);
+  }
+
+  private keys(): number[] {
+    return [...new Set(this.parts.flatMap((p) => p.keys()))].sort((a, b) => a - b);
+  }
+
+  private members(key: number): PartMember[] {
+    const members: PartMember[] = [];
+    this.parts.forEach((p, part) => {
+      for (const slot of p.bucket(key)?.slots ?? []) members.push({ part, slot, value: p.value(slot) });
+    });
+    return members;
+  }
+
+  /** The k-th smallest value (1-based) over every partition; k in 1..size. */
+  kthSmallest(k: number): number {
+    let before = 0;
+    for (const key of this.keys()) {
+      const count = this.parts.reduce((n, p) => n + (p.bucket(key)?.slots.length ?? 0), 0);
+      if (before + count >= k) {
+        const values = this.members(key)
+          .map((m) => m.value)
+          .sort((a, b) => a - b);
+        return values[k - before - 1] as number;
+      }
+      before += count;
+    }
+    throw new RangeError(`rank ${k} of ${this.size}`);
+  }
+
+  /**
+   * Walks the members from the largest value down, ties in `tieOrder`, calling
+   * `visit` with each and the sum of the values before it until it returns false.
+   * A bucket is skipped unsorted while `skip(before, bucketSum)` says none of its
+   * members can be the one looked for.
+   */
+  walkDescending(
+    tieOrder: (a: PartMember, b: PartMember) => number,
+    skip: (before: number, bucketSum: number) => boolean,
+    visit: (member: PartMember, before: number) => boolean,
+  ): void {
+    const keys = this.keys();
+    let before = 0;
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as number;
+      const sum = this.parts.reduce((n, p) => n + (p.bucket(key)?.sum ?? 0), 0);
+      if (skip(before, sum)) {
+        before += sum;
+        continue;
+      }
+      const members = this.members(key).sort((a, b) => b.value - a.value || tieOrder(a, b));
+      for (const member of members) {
+        if (!visit(member, before)) return;
+        before += member.value;
+      }
+    }
+  }
+}
