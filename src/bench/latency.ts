@@ -1,6 +1,7 @@
-// The latency run: orders produced at a steady rate into a topic a running
-// processor reads, and the time from producing each order to its first segment
-// change arriving on the output topic, as a downstream consumer sees it.
+// The latency run: live orders (event time = now) produced at a steady rate into
+// a topic a running processor reads, and the time from producing each order to
+// its first segment change arriving on the output topic, as a downstream
+// consumer sees it.
 import type { Kafka } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import type { AvroCodec } from '../stream/codec.js';
@@ -26,7 +27,7 @@ export interface LatencyOptions {
   /** Orders per second. */
   rate: number;
   seconds: number;
-  /** The orders to send, in order; as many are taken as the rate and duration need. */
+  /** The orders to send, in order; as many are taken as the rate and duration need. Sent with the wall clock as event time. */
   events: Iterator<OrderEvent>;
   /** Resolves once the processor has processed everything produced so far. */
   caughtUp: () => Promise<void>;
@@ -83,7 +84,8 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
     for (let i = 0; i < due; i++) {
       const next = options.events.next();
       if (next.done) break;
-      const event = next.value;
+      // Live traffic: the event time is when the order is sent.
+      const event = { ...next.value, eventTime: Date.now() };
       messages.push({ key: event.customerId, value: codec.encodeOrder(event) });
       keys.push(`${event.customerId}|${event.eventTime}`);
     }

@@ -26,7 +26,7 @@ import {
 import { produceAll } from './produce.js';
 import { callsBetween, commandCalls, dropNamespace, namespaceMemory } from './redis-stats.js';
 import { type BenchResult, formatTable, targetsOf } from './report.js';
-import { BENCH_START, roundRobinCustomers, workload, zipfCustomers } from './workload.js';
+import { roundRobinCustomers, workload, zipfCustomers } from './workload.js';
 
 interface BenchOptions {
   orders: number;
@@ -361,8 +361,6 @@ async function main(): Promise<void> {
         });
         exited.then(() => reject(new Error('the processor exited before joining its group')));
       });
-      // The same daily volume as the main workload, continuing its timeline.
-      const perDay = options.orders / options.days;
       const total = Math.ceil(rate * options.latencySeconds * 1.1) + 1;
       try {
         result.latency = await measureLatency({
@@ -375,8 +373,6 @@ async function main(): Promise<void> {
           events: workload({
             orders: total,
             customerOf: zipfCustomers(options.customers, options.zipf, 11),
-            days: total / perDay,
-            startTime: BENCH_START,
             idPrefix: live.id,
           }),
           caughtUp: () => caughtUp(admin, live.config.groupId, live.config.topics.orders, options.timeout),

@@ -139,6 +139,19 @@ export function dropExpiredBuckets(state: CustomerState, today: number, windowDa
   return n > 0;
 }
 
+/**
+ * Forgets the event keys of the days before `before`. With `before` the oldest
+ * day an order may still be applied to (the clock less the allowed lateness), no
+ * order of those days reaches the dedupe again: it is late. So the state keeps
+ * event keys for the lateness, not the window, whatever the history.
+ */
+export function forgetEventKeys(state: CustomerState, before: number): void {
+  for (const bucket of state.buckets) {
+    if (bucket.day >= before) return;
+    if (bucket.eventKeys.length > 0) bucket.eventKeys = [];
+  }
+}
+
 /** The trend windows: the last 90 days and the 90 before. */
 export const TREND_DAYS = 90;
 export const TREND_SPAN_DAYS = 2 * TREND_DAYS;

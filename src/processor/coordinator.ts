@@ -315,8 +315,9 @@ export class Coordinator {
         since = performance.now();
       }
       const slots = [...this.slots.entries()];
-      // Until every partition has shown its next record or its end, the next tick is unknown.
-      if (slots.some(([, s]) => s.queue.length === 0 && !s.caughtUp)) return;
+      // Until every partition has shown its next record or its end, the first tick is
+      // unknown; later ones are a cadence apart, and orders before them can go ahead.
+      if (this.current.day === null && slots.some(([, s]) => s.queue.length === 0 && !s.caughtUp)) return;
       const nextTick = this.nextTick(slots.map(([, s]) => s));
       if (nextTick === null) return;
       const lastBefore = Math.max(

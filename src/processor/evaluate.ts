@@ -9,7 +9,7 @@ import { churnRiskOf, sameRisk } from '../domain/churn.js';
 import { scoresOf, segmentsOf } from '../domain/classify.js';
 import { customerValueOf } from '../domain/clv/customer-value.js';
 import type { ValueSettings } from '../domain/clv/value-model.js';
-import { type CustomerState, dropExpiredBuckets } from '../domain/customer.js';
+import { type CustomerState, dropExpiredBuckets, forgetEventKeys } from '../domain/customer.js';
 import { nextDueDay } from '../domain/due.js';
 import { type CustomerFacts, factsOf } from '../domain/facts.js';
 import { MODELS, type Segments } from '../domain/segments.js';
@@ -19,6 +19,8 @@ import { factsOfRecord, type MemberRecord } from '../state/member-record.js';
 /** The rules an evaluation follows besides the thresholds. */
 export interface EvaluationRules {
   windowDays: number;
+  /** How far behind the clock an order may still be applied: older event keys are not kept. */
+  allowedLatenessDays: number;
   /** The fitted value model in use, or null before the first `rfm fit`. */
   value: ValueSettings | null;
 }
@@ -53,7 +55,8 @@ export function emptyRecord(): MemberRecord {
 }
 
 /**
- * Evaluates from the full state (dropping the days no rule needs any more).
+ * Evaluates from the full state (dropping the days no rule needs any more, and
+ * the event keys no order can be checked against any more).
  * `before` is the customer's record as stored, with the segments to diff against.
  */
 export function evaluate(
@@ -66,6 +69,7 @@ export function evaluate(
   trigger: Trigger,
 ): Evaluation {
   dropExpiredBuckets(state, today, rules.windowDays);
+  forgetEventKeys(state, today - rules.allowedLatenessDays);
   const facts = factsOf(state, today, rules.windowDays);
   const dueDay = nextDueDay(state, today, rules.windowDays, rules.value);
   return judge(customerId, facts, summaryOf(state), before, today, rules, thresholds, trigger, dueDay);

@@ -115,6 +115,7 @@ export class MemberIndex {
   /** Stores a customer's record, moving it in the indexes and counts; `stored` false for one loaded from Redis. */
   set(customerId: string, record: MemberRecord, stored = false): number {
     let slot = this.slots.get(customerId);
+    let counted: { codes: number[]; first: number; second: number } | null = null;
     if (slot === undefined) {
       slot = this.ids.length;
       this.grow(slot + 1);
@@ -123,6 +124,11 @@ export class MemberIndex {
       this.clear(slot);
     } else {
       this.unindex(slot);
+      counted = {
+        codes: [...this.segments.subarray(slot * MODEL_COUNT, (slot + 1) * MODEL_COUNT)],
+        first: this.first[slot] as number,
+        second: this.second[slot] as number,
+      };
     }
     this.f[slot] = record.f;
     this.m[slot] = record.m;
@@ -145,7 +151,20 @@ export class MemberIndex {
     this.churnReasons[slot] = record.churn ? reasonsMask(record.churn) : 0;
     this.version[slot] = versionCode(record.thresholdsVersion) - 2;
     this.due[slot] = record.dueDay ?? NONE;
-    this.index(slot, stored);
+    this.index(slot);
+    const codes = this.segments.subarray(slot * MODEL_COUNT, (slot + 1) * MODEL_COUNT);
+    const first = this.first[slot] as number;
+    const second = this.second[slot] as number;
+    // The counts move only when the segments or the cohort do.
+    if (
+      !counted ||
+      counted.first !== first ||
+      counted.second !== second ||
+      counted.codes.some((code, i) => code !== codes[i])
+    ) {
+      if (counted) this.count(counted.codes, counted.first, counted.second, -1, stored);
+      this.count(codes, first, second, 1, stored);
+    }
     if (!stored) this.dirtySlots.add(slot);
     return slot;
   }
@@ -174,7 +193,7 @@ export class MemberIndex {
     return changes;
   }
 
-  private index(slot: number, stored: boolean): void {
+  private index(slot: number): void {
     const f = this.f[slot] as number;
     if (f > 0) {
       this.byF.add(slot, f);
@@ -183,7 +202,6 @@ export class MemberIndex {
     }
     const due = this.due[slot] as number;
     if (due !== NONE) this.byDueDay.add(slot, due);
-    this.count(slot, 1, stored);
   }
 
   private unindex(slot: number): void {
@@ -195,27 +213,24 @@ export class MemberIndex {
     }
     const due = this.due[slot] as number;
     if (due !== NONE) this.byDueDay.remove(slot, due);
-    this.count(slot, -1, false);
   }
 
-  /** Adds the slot's segments and cohort to the counts (or takes them out). */
-  private count(slot: number, by: 1 | -1, stored: boolean): void {
+  /** Adds segments and a cohort to the counts (or takes them out). */
+  private count(codes: ArrayLike<number>, first: number, second: number, by: 1 | -1, stored: boolean): void {
     const add = (counts: Map<string, number>, dirty: Set<string>, key: string) => {
       const n = (counts.get(key) ?? 0) + by;
       if (n === 0) counts.delete(key);
       else counts.set(key, n);
       if (!stored) dirty.add(key);
     };
-    const segments = segmentsOfCodes(this.segments.subarray(slot * MODEL_COUNT, (slot + 1) * MODEL_COUNT));
+    const segments = segmentsOfCodes(codes);
     if (segments) {
       for (const model of MODELS) {
         const segment = segments[model];
         if (segment !== null) add(this.segmentCounts, this.dirtySegmentCounts, `${model}:${segment}`);
       }
     }
-    const first = this.first[slot] as number;
     if (first === NONE) return;
-    const second = this.second[slot] as number;
     const cohort = cohortMembershipOf({
       firstPurchaseDay: first,
       secondPurchaseDay: second === NONE ? null : second,

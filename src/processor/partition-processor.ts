@@ -79,7 +79,11 @@ export class PartitionProcessor {
   constructor(private readonly deps: PartitionProcessorDeps) {}
 
   private get rules(): EvaluationRules {
-    return { windowDays: this.deps.windowDays, value: this.value };
+    return {
+      windowDays: this.deps.windowDays,
+      allowedLatenessDays: this.deps.allowedLatenessDays,
+      value: this.value,
+    };
   }
 
   get partition(): number {

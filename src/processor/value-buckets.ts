@@ -14,7 +14,8 @@ export class ValueBuckets {
   private readonly buckets = new Map<number, Bucket>();
   /** Position of each slot in its bucket's `slots`. */
   private positions = new Int32Array(1024);
-  private sortedKeys: number[] | null = [];
+  /** Bucket keys, ascending, kept sorted as buckets come and go. */
+  private readonly sortedKeys: number[] = [];
   size = 0;
   sum = 0;
 
@@ -27,13 +28,18 @@ export class ValueBuckets {
     private readonly current: (slot: number) => number,
   ) {}
 
+  /** Whether a bucket holds a single value (its key): nothing to sort within it. */
+  get exact(): boolean {
+    return this.bucketOf === exactBuckets;
+  }
+
   add(slot: number, value: number): void {
     const key = this.bucketOf(value);
     let bucket = this.buckets.get(key);
     if (!bucket) {
       bucket = { key, slots: [], sum: 0 };
       this.buckets.set(key, bucket);
-      this.sortedKeys = null;
+      this.sortedKeys.splice(insertionPoint(this.sortedKeys, key), 0, key);
     }
     if (slot >= this.positions.length) {
       const grown = new Int32Array(Math.max(slot + 1, Math.ceil(this.positions.length * 1.25)));
@@ -62,13 +68,12 @@ export class ValueBuckets {
     this.sum -= value;
     if (bucket.slots.length === 0) {
       this.buckets.delete(key);
-      this.sortedKeys = null;
+      this.sortedKeys.splice(insertionPoint(this.sortedKeys, key), 1);
     }
   }
 
   /** Bucket keys, ascending. */
-  keys(): number[] {
-    this.sortedKeys ??= [...this.buckets.keys()].sort((a, b) => a - b);
+  keys(): readonly number[] {
     return this.sortedKeys;
   }
 
@@ -85,11 +90,12 @@ export class ValueBuckets {
     if (hi < lo) return into;
     const first = this.bucketOf(lo);
     const last = this.bucketOf(hi);
-    for (const key of this.keys()) {
-      if (key < first) continue;
+    const keys = this.sortedKeys;
+    for (let i = insertionPoint(keys, first); i < keys.length; i++) {
+      const key = keys[i] as number;
       if (key > last) break;
       const bucket = this.buckets.get(key) as Bucket;
-      const inner = key > first && key < last;
+      const inner = this.exact || (key > first && key < last);
       for (const slot of bucket.slots) {
         if (inner) into.push(slot);
         else {
@@ -106,12 +112,13 @@ export class ValueBuckets {
     if (hi < lo) return 0;
     const first = this.bucketOf(lo);
     const last = this.bucketOf(hi);
+    const keys = this.sortedKeys;
     let count = 0;
-    for (const key of this.keys()) {
-      if (key < first) continue;
+    for (let i = insertionPoint(keys, first); i < keys.length; i++) {
+      const key = keys[i] as number;
       if (key > last) break;
       const bucket = this.buckets.get(key) as Bucket;
-      if (key > first && key < last) count += bucket.slots.length;
+      if (this.exact || (key > first && key < last)) count += bucket.slots.length;
       else
         for (const slot of bucket.slots) {
           const value = this.current(slot);
@@ -120,6 +127,18 @@ export class ValueBuckets {
     }
     return count;
   }
+}
+
+/** The index of the first key >= `key` in ascending `keys`. */
+function insertionPoint(keys: readonly number[], key: number): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((keys[mid] as number) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Exact values as buckets: for small integer ranges (frequencies, days). */
@@ -161,7 +180,7 @@ export class MergedBuckets {
   }
 
   private keys(): number[] {
-    return [...new Set(this.parts.flatMap((p) => p.keys()))].sort((a, b) => a - b);
+    return [...new Set(this.parts.flatMap((p) => [...p.keys()]))].sort((a, b) => a - b);
   }
 
   private members(key: number): PartMember[] {
@@ -178,6 +197,7 @@ export class MergedBuckets {
     for (const key of this.keys()) {
       const count = this.parts.reduce((n, p) => n + (p.bucket(key)?.slots.length ?? 0), 0);
       if (before + count >= k) {
+        if (this.parts[0]?.exact) return key;
         const values = this.members(key)
           .map((m) => m.value)
           .sort((a, b) => a - b);

@@ -159,15 +159,31 @@ export function churnOfCodes(level: number, mask: number): ChurnRisk | null {
   };
 }
 
+// Few distinct versions are alive at a time: remembered both ways.
+const codes = new Map<string, number>();
+const versions = new Map<number, string>();
+
 /** 0 for none, 1 for the empty version, else 2 + its day. */
 export function versionCode(version: string | null): number {
   if (version === null) return 0;
   if (version === EMPTY_VERSION) return 1;
-  return 2 + Math.floor(Date.parse(`${version}T00:00:00Z`) / DAY_MS);
+  let code = codes.get(version);
+  if (code === undefined) {
+    code = 2 + Math.floor(Date.parse(`${version}T00:00:00Z`) / DAY_MS);
+    if (codes.size > 10_000) codes.clear();
+    codes.set(version, code);
+  }
+  return code;
 }
 
 export function versionOfCode(code: number): string | null {
   if (code === 0) return null;
   if (code === 1) return EMPTY_VERSION;
-  return isoDay(code - 2);
+  let version = versions.get(code);
+  if (version === undefined) {
+    version = isoDay(code - 2);
+    if (versions.size > 10_000) versions.clear();
+    versions.set(code, version);
+  }
+  return version;
 }

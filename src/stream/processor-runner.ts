@@ -190,8 +190,11 @@ export async function startProcessor(
     if (!payload.restart) health?.fail(payload.error);
   });
 
-  /** Learns which assigned partitions have nothing left to read, from the broker's offsets. */
-  async function refreshCaughtUp(): Promise<void> {
+  /**
+   * Learns which assigned partitions have nothing left to read, from the broker's
+   * offsets. Returns whether one was found to have reached its end.
+   */
+  async function refreshCaughtUp(): Promise<boolean> {
     const [ends, committed] = await Promise.all([
       admin.fetchTopicOffsets(topic),
       admin.fetchOffsets({ groupId: config.groupId, topics: [topic] }),
@@ -199,11 +202,16 @@ export async function startProcessor(
     const committedOf = new Map(
       (committed[0]?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))] as const),
     );
+    let reached = false;
     for (const partition of assigned) {
       const end = Number(ends.find((e) => e.partition === partition)?.high ?? 0);
       const position = Math.max(committedOf.get(partition) ?? 0, (queuedUpTo.get(partition) ?? -1) + 1);
-      if (coordinator.queuedCount(partition) === 0) coordinator.setCaughtUp(partition, position >= end);
+      if (coordinator.queuedCount(partition) === 0) {
+        reached ||= position >= end;
+        coordinator.setCaughtUp(partition, position >= end);
+      }
     }
+    return reached;
   }
 
   async function toRecord(partition: number, message: KafkaMessage): Promise<QueuedRecord> {
@@ -266,8 +274,10 @@ export async function startProcessor(
       const caughtUp = (queuedUpTo.get(partition) ?? -1) + 1 >= Number(batch.highWatermark);
       coordinator.enqueue(partition, records, caughtUp);
       for (const r of records) resolveOffset(String(r.offset));
-      await refreshCaughtUp();
+      // Orders before the next tick need nothing from the other partitions: they go
+      // first; the broker's offsets then tell whether idle partitions let a tick happen.
       await unlessGivenUp(drain());
+      if (await refreshCaughtUp()) await unlessGivenUp(drain());
       await heartbeat();
       metrics?.batch(records.length, (performance.now() - started) / 1000);
       if (coordinator.queuedCount(partition) > MAX_QUEUED) {
