@@ -42,6 +42,7 @@ interface BenchOptions {
   latency: boolean;
   keep: boolean;
   timeout: number;
+  processorHeapMb: number;
 }
 
 const BIN = new URL('../../bin/rfm.js', import.meta.url).pathname;
@@ -83,7 +84,12 @@ const program = new Command('bench')
   )
   .option('--no-backfill', 'skip (c), the backfill')
   .option('--keep', 'keep the topics, groups and Redis keys afterwards')
-  .option('--timeout <minutes>', 'longest any one measured process may run', '120');
+  .option('--timeout <minutes>', 'longest any one measured process may run', '120')
+  .option(
+    '--processor-heap <MB>',
+    'V8 old-space limit of the processes measured (NODE_OPTIONS=--max-old-space-size), as a deployment sets it; 0 for none',
+    process.env.RFM_BENCH_PROCESSOR_HEAP ?? '192',
+  );
 
 async function main(): Promise<void> {
   program.parse();
@@ -102,6 +108,7 @@ async function main(): Promise<void> {
     latency: Number(raw.latencySeconds) > 0,
     keep: raw.keep === true,
     timeout: Number(raw.timeout) * 60_000,
+    processorHeapMb: Number(raw.processorHeap),
   };
   const runId = `bench-${Date.now().toString(36)}`;
   const base = loadConfig(process.env, { logLevel: 'silent', topics: { partitions: options.partitions } });
@@ -163,6 +170,12 @@ async function main(): Promise<void> {
     RFM_TOPIC_CHURN_RISK: config.topics.churnRisk,
     RFM_TOPIC_DLQ: config.topics.dlq,
     RFM_LOG_LEVEL: 'info',
+    ...(options.processorHeapMb > 0
+      ? {
+          NODE_OPTIONS:
+            `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${options.processorHeapMb}`.trim(),
+        }
+      : {}),
     ...extra,
   });
 
@@ -192,6 +205,7 @@ async function main(): Promise<void> {
   try {
     const result: BenchResult = {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      runId,
       startedAt: new Date().toISOString(),
       machine: {
         cpus: cpus().length,

@@ -15,7 +15,7 @@ const consumer = kafka.consumer({
   sessionTimeout: 45_000,
   rebalanceTimeout: 60_000,
   maxWaitTimeInMs: 200,
-  maxBytesPerPartition: 4 * 1024 * 1024,
+  maxBytesPerPartition: 1024 * 1024,
 });
 let joinedAt = 0;
 let firstAt = 0;

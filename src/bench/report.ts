@@ -3,6 +3,8 @@
 
 export interface BenchResult {
   command: string;
+  /** Prefix of the run's topics, groups and namespaces. */
+  runId: string;
   startedAt: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; redis: string };
   options: Record<string, unknown>;

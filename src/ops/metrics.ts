@@ -16,11 +16,16 @@ import { SCRIPTS_VERSION } from '../state/scripts.js';
 /** Every reason a record goes to the DLQ: admission's, the codec's, and lateness. */
 export const DLQ_REASONS = [...REJECT_REASONS, 'NOT_AVRO', 'UNKNOWN_SCHEMA', 'LATE'] as const;
 
-/** The Redis round trips of processing; `write_customers` and `index_customers` run the Lua scripts. */
+/**
+ * The Redis round trips of processing: reading the states a drain needs, waiting
+ * for the writes its steps sent (state, member records, outbox, clock), dropping
+ * published changes from the outboxes, looking for a new value model.
+ */
 export const REDIS_OPERATIONS = [
   'read_customers',
   'write_customers',
-  'index_customers',
+  'trim_outbox',
+  'read_value_model',
   'connection',
 ] as const;
 export type RedisOperation = (typeof REDIS_OPERATIONS)[number];
@@ -160,7 +165,7 @@ export class Metrics {
     });
     this.redisDuration = new Histogram({
       name: 'rfm_redis_duration_seconds',
-      help: 'Redis pipeline round trips by operation (write_customers and index_customers run the Lua scripts)',
+      help: 'Redis round trips of processing by operation: a drain reads once, waits for its writes once, trims its outboxes once',
       labelNames: ['operation'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,

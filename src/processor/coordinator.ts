@@ -90,6 +90,8 @@ export interface CoordinatorObserver {
 
 /** How long a drain works before it publishes and commits what it did so far. */
 const PART_MS = 1000;
+/** How many changes a drain holds before it publishes them, whatever the time. */
+const PART_CHANGES = 20_000;
 
 interface PartitionSlot {
   processor: PartitionProcessor;
@@ -284,7 +286,7 @@ export class Coordinator {
 
   /** Takes a value model `rfm fit` saved since the last look: no restart needed. */
   private async refreshValueModel(): Promise<void> {
-    const next = await this.loadValueSettings(this.value);
+    const next = await this.timed('read_value_model', () => this.loadValueSettings(this.value));
     if (next === this.value) return;
     this.value = next;
     for (const slot of this.slots.values()) await slot.processor.useValueModel(next, this.current);
@@ -309,7 +311,7 @@ export class Coordinator {
       // A long backlog is done in parts of about a second each, every part published
       // and committed: outputs do not wait for the whole backlog, and the commits
       // keep the consumer in its group.
-      if (performance.now() - since > PART_MS) {
+      if (performance.now() - since > PART_MS || this.unpublished > PART_CHANGES) {
         await this.finish();
         this.loadedThrough = null;
         since = performance.now();
@@ -442,6 +444,13 @@ export class Coordinator {
     this.options.observer?.ticked((performance.now() - started) / 1000);
   }
 
+  /** Changes emitted since the last publish. */
+  private get unpublished(): number {
+    let n = 0;
+    for (const list of this.unfinished.changes.values()) n += list.length;
+    return n;
+  }
+
   private emitted(partition: number, changes: OutputChange[]): void {
     const list = this.unfinished.changes.get(partition);
     if (list) for (const change of changes) list.push(change);
@@ -475,7 +484,7 @@ export class Coordinator {
       for (const [partition, list] of changes) {
         (this.partitions[partition] as PartitionIndex).queueTrimOutbox(pipeline, list.length);
       }
-      await Promise.all([pipeline.exec(), this.commitOffsets()]);
+      await Promise.all([this.timed('trim_outbox', () => pipeline.exec()), this.commitOffsets()]);
     } else await this.commitOffsets();
   }
 

@@ -37,8 +37,8 @@ export interface InputOrder {
 /** Sends changes downstream; resolves once they are durable there. */
 export type Publisher = (changes: OutputChange[]) => Promise<void>;
 
-/** The Redis round trips of processing: reading customers, and writing what the steps changed. */
-export type RedisOperation = 'read_customers' | 'write_customers' | 'index_customers';
+/** The Redis round trips of processing (src/ops/metrics.ts, REDIS_OPERATIONS). */
+export type RedisOperation = 'read_customers' | 'write_customers' | 'trim_outbox' | 'read_value_model';
 
 /** Runs a Redis round trip of processing; the metrics time it. */
 export type RedisTimer = <T>(operation: RedisOperation, run: () => Promise<T>) => Promise<T>;

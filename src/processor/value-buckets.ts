@@ -2,10 +2,13 @@
 // values: O(1) to add, move or remove a member, and order statistics, ranges and
 // sums by walking the buckets, sorting only the one bucket an answer lies in.
 // Members are small integers (slots) whose current value the owner keeps.
+import { int32Column } from './columns.js';
 
 interface Bucket {
   key: number;
-  slots: number[];
+  /** The members, in `slots[0..count-1]`. */
+  slots: Int32Array;
+  count: number;
   /** Sum of the members' values. */
   sum: number;
 }
@@ -13,7 +16,7 @@ interface Bucket {
 export class ValueBuckets {
   private readonly buckets = new Map<number, Bucket>();
   /** Position of each slot in its bucket's `slots`. */
-  private positions = new Int32Array(1024);
+  private readonly positions = int32Column();
   /** Bucket keys, ascending, kept sorted as buckets come and go. */
   private readonly sortedKeys: number[] = [];
   size = 0;
@@ -37,17 +40,18 @@ export class ValueBuckets {
     const key = this.bucketOf(value);
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      bucket = { key, slots: [], sum: 0 };
+      bucket = { key, slots: new Int32Array(4), count: 0, sum: 0 };
       this.buckets.set(key, bucket);
       this.sortedKeys.splice(insertionPoint(this.sortedKeys, key), 0, key);
     }
-    if (slot >= this.positions.length) {
-      const grown = new Int32Array(Math.max(slot + 1, Math.ceil(this.positions.length * 1.25)));
-      grown.set(this.positions);
-      this.positions = grown;
+    if (bucket.count === bucket.slots.length) {
+      const grown = new Int32Array(bucket.slots.length * 2);
+      grown.set(bucket.slots);
+      bucket.slots = grown;
     }
-    this.positions[slot] = bucket.slots.length;
-    bucket.slots.push(slot);
+    this.positions.ensure(slot + 1);
+    this.positions.set(slot, bucket.count);
+    bucket.slots[bucket.count++] = slot;
     bucket.sum += value;
     this.size += 1;
     this.sum += value;
@@ -57,16 +61,17 @@ export class ValueBuckets {
   remove(slot: number, value: number): void {
     const key = this.bucketOf(value);
     const bucket = this.buckets.get(key) as Bucket;
-    const at = this.positions[slot] as number;
-    const last = bucket.slots.pop() as number;
+    const at = this.positions.get(slot);
+    bucket.count -= 1;
+    const last = bucket.slots[bucket.count] as number;
     if (last !== slot) {
       bucket.slots[at] = last;
-      this.positions[last] = at;
+      this.positions.set(last, at);
     }
     bucket.sum -= value;
     this.size -= 1;
     this.sum -= value;
-    if (bucket.slots.length === 0) {
+    if (bucket.count === 0) {
       this.buckets.delete(key);
       this.sortedKeys.splice(insertionPoint(this.sortedKeys, key), 1);
     }
@@ -77,8 +82,10 @@ export class ValueBuckets {
     return this.sortedKeys;
   }
 
-  bucket(key: number): { slots: readonly number[]; sum: number } | undefined {
-    return this.buckets.get(key);
+  /** A bucket's members and the sum of their values. */
+  bucket(key: number): { slots: Int32Array; sum: number } | undefined {
+    const bucket = this.buckets.get(key);
+    return bucket && { slots: bucket.slots.subarray(0, bucket.count), sum: bucket.sum };
   }
 
   value(slot: number): number {
@@ -96,7 +103,8 @@ export class ValueBuckets {
       if (key > last) break;
       const bucket = this.buckets.get(key) as Bucket;
       const inner = this.exact || (key > first && key < last);
-      for (const slot of bucket.slots) {
+      for (let j = 0; j < bucket.count; j++) {
+        const slot = bucket.slots[j] as number;
         if (inner) into.push(slot);
         else {
           const value = this.current(slot);
@@ -118,10 +126,10 @@ export class ValueBuckets {
       const key = keys[i] as number;
       if (key > last) break;
       const bucket = this.buckets.get(key) as Bucket;
-      if (this.exact || (key > first && key < last)) count += bucket.slots.length;
+      if (this.exact || (key > first && key < last)) count += bucket.count;
       else
-        for (const slot of bucket.slots) {
-          const value = this.current(slot);
+        for (let j = 0; j < bucket.count; j++) {
+          const value = this.current(bucket.slots[j] as number);
           if (value >= lo && value <= hi) count += 1;
         }
     }

@@ -57,7 +57,7 @@ export interface ProcessorOptions {
 }
 
 /** Partitions with more queued records than this are paused until the coordinator catches up. */
-const MAX_QUEUED = 20_000;
+const MAX_QUEUED = 5_000;
 /** How often the consumer lag of the owned partitions is measured for the metrics. */
 const LAG_INTERVAL_MS = 5_000;
 
@@ -92,7 +92,8 @@ export async function startProcessor(
     sessionTimeout: 45_000,
     rebalanceTimeout: 60_000,
     maxWaitTimeInMs: 200,
-    maxBytesPerPartition: 4 * 1024 * 1024,
+    // About ten thousand orders: a fetch's records are held until processed.
+    maxBytesPerPartition: 1024 * 1024,
   });
 
   const stats = { records: 0, deadLetters: 0, changes: 0 };
