@@ -51,7 +51,7 @@ export class AmountColumn {
     const chunk = slot >>> CHUNK_BITS;
     return this.ints
       ? ((this.ints[chunk] as Int32Array)[slot & MASK] as number)
-      : ((this.floats as Float64Array[])[chunk] as Float64Array)[slot & MASK] as number;
+      : (((this.floats as Float64Array[])[chunk] as Float64Array)[slot & MASK] as number);
   }
 
   set(slot: number, value: number): void {

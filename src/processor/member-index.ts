@@ -126,7 +126,11 @@ export class MemberIndex {
       this.slots.set(customerId, slot);
     } else {
       this.unindex(slot);
-      counted = { codes: [...this.segments.view(slot)], first: this.first.get(slot), second: this.second.get(slot) };
+      counted = {
+        codes: [...this.segments.view(slot)],
+        first: this.first.get(slot),
+        second: this.second.get(slot),
+      };
     }
     this.f.set(slot, record.f);
     this.m.set(slot, record.m);
