@@ -82,10 +82,12 @@ interface PartitionSlot {
 export class Coordinator {
   private current: Thresholds = EMPTY_THRESHOLDS;
   private value: ValueSettings | null = null;
-  private readonly slots = new Map<number, PartitionSlot>();
+  private slots = new Map<number, PartitionSlot>();
   private readonly indexes: PartitionIndex[];
   private draining: Promise<void> = Promise.resolve();
   private halted = false;
+  /** A step failed (Kafka away): the clocks in memory may be behind Redis, and outboxes unsent. */
+  private interrupted = false;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.indexes = Array.from(
@@ -106,11 +108,15 @@ export class Coordinator {
   /** Takes ownership of partitions: restores their clocks, publishes what a crash left unsent. */
   assign(partitions: number[]): Promise<void> {
     // After any drain in progress: a rebalance must not pull partitions from under it.
-    return this.serialise(() => this.assignNow(partitions));
+    return this.serialise(async () => {
+      await this.assignNow(partitions);
+      this.interrupted = false;
+    });
   }
 
-  private async assignNow(partitions: number[]): Promise<void> {
-    this.slots.clear();
+  /** Builds the partitions' slots anew, keeping the queues of `carried` (records read and not yet done). */
+  private async assignNow(partitions: number[], carried = new Map<number, PartitionSlot>()): Promise<void> {
+    const processors: [number, PartitionProcessor][] = [];
     this.current = (await this.options.thresholdsStore.current()) ?? EMPTY_THRESHOLDS;
     this.value = await this.loadValueSettings(null);
     for (const partition of partitions) {
@@ -129,8 +135,15 @@ export class Coordinator {
       await processor.restore();
       await this.finishInterruptedTick(processor);
       await processor.useValueModel(this.value, this.current);
-      this.slots.set(partition, { processor, queue: [], caughtUp: false });
+      processors.push([partition, processor]);
     }
+    // At once, so records enqueued meanwhile land in a queue that is kept or dropped whole.
+    this.slots = new Map(
+      processors.map(([partition, processor]) => {
+        const old = carried.get(partition);
+        return [partition, { processor, queue: old?.queue ?? [], caughtUp: old?.caughtUp ?? false }];
+      }),
+    );
   }
 
   /** A crash between storing a version and re-evaluating a partition with it: finish the job. */
@@ -211,6 +224,27 @@ export class Coordinator {
   }
 
   private async drainNow(): Promise<void> {
+    try {
+      if (this.interrupted) await this.resume();
+      await this.drainSteps();
+    } catch (error) {
+      this.interrupted = true;
+      throw error;
+    }
+  }
+
+  /**
+   * After a failed step, before the next: takes the clocks and the thresholds
+   * version from Redis again, publishes what the outboxes still hold, and
+   * finishes a tick left half done, as a restart would, keeping what is queued.
+   * The records of the failed step are still queued: applied ones are skipped.
+   */
+  private async resume(): Promise<void> {
+    await this.assignNow([...this.slots.keys()], this.slots);
+    this.interrupted = false;
+  }
+
+  private async drainSteps(): Promise<void> {
     await this.refreshValueModel();
     while (!this.halted) {
       const slots = [...this.slots.entries()];
@@ -256,7 +290,8 @@ export class Coordinator {
     let n = 0;
     while (n < slot.queue.length && recordDay(slot.queue[n] as QueuedRecord) < tickDay) n++;
     if (n === 0) return;
-    const records = slot.queue.splice(0, n);
+    // Dequeued only once done: a step that fails is done again, skipping what it applied.
+    const records = slot.queue.slice(0, n);
     const orders = records.flatMap((r) => (r.order ? [{ order: r.order, offset: r.offset }] : []));
     const late = await slot.processor.applyOrders(orders, this.current, this.options.allowedLatenessDays);
     const applied = orders.filter((o) => !late.includes(o));
@@ -269,6 +304,7 @@ export class Coordinator {
       await this.options.onLate?.(partition, records.find((r) => r.offset === offset) as QueuedRecord);
     }
     await this.options.onProcessed?.(partition, (records[records.length - 1] as QueuedRecord).offset);
+    slot.queue.splice(0, n);
   }
 
   /** Computes the version of `day` from every partition's index and re-evaluates with it. */

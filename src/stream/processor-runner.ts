@@ -127,7 +127,19 @@ export async function startProcessor(
       metrics?.published(changes, config.topics);
     },
     onProcessed: async (partition, offset) => {
-      await consumer.commitOffsets([{ topic, partition, offset: String(offset + 1) }]);
+      await consumer
+        .commitOffsets([{ topic, partition, offset: String(offset + 1) }])
+        .catch((error: unknown) => {
+          // Never a reason to stop: the work is durable in Redis, and what is not
+          // committed is committed by the retry, or read again and skipped.
+          throw new RfmError(
+            'KAFKA_UNAVAILABLE',
+            `committing partition ${partition}: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
+        });
     },
     ...(metrics && timeRedis
       ? {
@@ -178,6 +190,10 @@ export async function startProcessor(
       queuedUpTo.clear();
       await refreshCaughtUp();
     })();
+    // Awaited by every batch, which fails until the consumer rejoins and assigns again.
+    assignment.catch((error: unknown) =>
+      logger.warn({ err: error }, 'taking the partitions failed, will retry'),
+    );
   });
 
   consumer.on(consumer.events.REBALANCING, () => health?.joined(false));
@@ -332,11 +348,23 @@ export async function startProcessor(
       for (;;) {
         if (fatal) throw fatal;
         if (stopped) throw new Error('the processor has stopped');
-        await assignment;
-        const [ends, committed] = await Promise.all([
-          admin.fetchTopicOffsets(topic),
-          admin.fetchOffsets({ groupId: config.groupId, topics: [topic] }),
-        ]);
+        // Kafka away for a while (partitions not taken, offsets not answered): ask again, as the processing waits for it.
+        const offsets = await assignment
+          .then(() =>
+            Promise.all([
+              admin.fetchTopicOffsets(topic),
+              admin.fetchOffsets({ groupId: config.groupId, topics: [topic] }),
+            ]),
+          )
+          .catch((error: unknown) => {
+            if (isRetriable(error)) return null;
+            throw error;
+          });
+        if (!offsets) {
+          await new Promise((resolve) => setTimeout(resolve, pollMs));
+          continue;
+        }
+        const [ends, committed] = offsets;
         const committedOf = new Map(
           (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
         );
