@@ -65,6 +65,14 @@ export class ConfigError extends RfmError {
   }
 }
 
+/** kafkajs protocol errors saying the consumer group has moved on: rejoining it cures them. */
+const GROUP_MOVED_ON = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+]);
+
 /**
  * Whether trying again later can succeed. Errors from kafkajs carry their own
  * `retriable` flag; anything else unknown is treated as permanent, so a bug
@@ -78,7 +86,8 @@ export function isRetriable(error: unknown): boolean {
   if (error instanceof RfmError) return error.retriable;
   if (typeof error === 'object' && error !== null && 'retriable' in error) {
     if ((error as { retriable: unknown }).retriable === true) return true;
-    const { name, cause } = error as { name?: unknown; cause?: unknown };
+    const { name, cause, type } = error as { name?: unknown; cause?: unknown; type?: unknown };
+    if (typeof type === 'string' && GROUP_MOVED_ON.has(type)) return true;
     const wrapper = name === 'KafkaJSNumberOfRetriesExceeded' || name === 'KafkaJSNonRetriableError';
     return wrapper && cause !== error && isRetriable(cause);
   }

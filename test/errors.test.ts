@@ -43,6 +43,16 @@ describe('isRetriable', () => {
     message: string;
   }) => Error;
 
+  it('treats the consumer group moving on (a rebalance) as something rejoining cures', () => {
+    const rebalancing = new Protocol({
+      type: 'REBALANCE_IN_PROGRESS',
+      code: 27,
+      retriable: false,
+      message: 'The group is rebalancing, so a rejoin is needed',
+    });
+    expect(isRetriable(rebalancing)).toBe(true);
+  });
+
   it('waits out a broker that stays away longer than kafkajs retries, but not a refusal', () => {
     const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
     const exhausted = new RetriesExceeded(refused, { retryCount: 10, retryTime: 1000 });

@@ -96,6 +96,8 @@ export async function startProcessor(
   });
 
   const stats = { records: 0, deadLetters: 0, changes: 0 };
+  /** The consumer's heartbeat, as the latest batch handed it over; a drain beats it between ticks. */
+  let heartbeat: (() => Promise<void>) | null = null;
   const publisher = new OutputPublisher(producer, codec, config.topics, `rfm-stream/${config.namespace}`);
   const keys = new Keys(config.namespace);
   const timeRedis = metrics?.timeRedis.bind(metrics);
@@ -140,6 +142,9 @@ export async function startProcessor(
             },
           );
         });
+    },
+    betweenSteps: async () => {
+      await heartbeat?.();
     },
     ...(metrics && timeRedis
       ? {
@@ -265,8 +270,9 @@ export async function startProcessor(
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 1,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, pause }) => {
+    eachBatch: async ({ batch, resolveOffset, heartbeat: beat, pause }) => {
       const started = performance.now();
+      heartbeat = beat;
       await unlessGivenUp(assignment);
       const { partition } = batch;
       const records: QueuedRecord[] = [];
@@ -282,7 +288,7 @@ export async function startProcessor(
       for (const r of records) resolveOffset(String(r.offset));
       await refreshCaughtUp();
       await unlessGivenUp(drain());
-      await heartbeat();
+      await beat();
       metrics?.batch(records.length, (performance.now() - started) / 1000);
       if (coordinator.queuedCount(partition) > MAX_QUEUED) {
         const resume = pause();
