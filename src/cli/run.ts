@@ -110,14 +110,19 @@ export function registerRun(program: Command): void {
         logger.info('processor stopped');
       };
       const failed = health.failed.then((error) => ({ why: 'failed', error }));
-      const finished = options.exitWhenIdle
-        ? running.idle().then(() => ({ why: 'idle', error: null }))
-        : new Promise<{ why: string; error: null }>((resolve) => {
-            const onSignal = (signal: string) => resolve({ why: signal, error: null });
-            process.once('SIGTERM', onSignal);
-            process.once('SIGINT', onSignal);
-          });
-      const { why, error } = await Promise.race([finished, failed]);
+      // With --exit-when-idle too: a stop asked for by signal finishes the step in hand and commits.
+      const signalled = new Promise<{ why: string; error: null }>((resolve) => {
+        const onSignal = (signal: string) => resolve({ why: signal, error: null });
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+      });
+      const idle = options.exitWhenIdle
+        ? running.idle().then(
+            () => ({ why: 'idle', error: null }),
+            (error: unknown) => ({ why: 'failed', error }),
+          )
+        : new Promise<never>(() => undefined);
+      const { why, error } = await Promise.race([signalled, idle, failed]);
       await stop(why);
       if (error) {
         logger.fatal({ err: error }, 'processor stopped after a failure it cannot retry');

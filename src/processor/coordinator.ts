@@ -2,18 +2,20 @@
 // are applied partition by partition up to the next thresholds tick; the tick
 // happens once every partition has reached it (or has nothing more to read), so
 // a version is computed from the population exactly as of its day, whatever the
-// order in which partitions were read.
+// order in which partitions were read. When other processes of the consumer
+// group own some of the partitions, they meet at each tick in Redis (TickBarrier).
 
 import type { ValueSettings } from '../domain/clv/value-model.js';
 import { thresholdsFrom } from '../domain/population.js';
 import { EMPTY_THRESHOLDS, type Thresholds } from '../domain/thresholds.js';
-import { dayOf } from '../domain/time.js';
+import { dayOf, isoDay } from '../domain/time.js';
 import type { CustomerStore } from '../state/customer-store.js';
 import type { Keys } from '../state/keys.js';
 import { PartitionIndex } from '../state/partition-index.js';
 import { RedisPopulation } from '../state/population.js';
 import type { RedisClient } from '../state/scripts.js';
 import type { ThresholdsStore } from '../state/thresholds-store.js';
+import { type FirstTickVote, TickBarrier } from '../state/tick-barrier.js';
 import type { ValueModelStore } from '../state/value-model-store.js';
 import {
   type InputOrder,
@@ -63,6 +65,12 @@ export interface CoordinatorOptions {
   onProcessed?: (partition: number, offset: number) => void | Promise<void>;
   /** Told what was processed and how long it took: the metrics' hook; it changes nothing. */
   observer?: CoordinatorObserver;
+  /**
+   * Called after each tick of a drain: the consumer's heartbeat, so that a long
+   * drain keeps its group and lets a rebalance in. Throwing stops the drain;
+   * the next one goes on where it stopped.
+   */
+  betweenSteps?: () => Promise<void>;
 }
 
 export interface CoordinatorObserver {
@@ -71,6 +79,10 @@ export interface CoordinatorObserver {
   ticked(seconds: number): void;
   timeRedis: RedisTimer;
 }
+
+/** How long a tick waits for other processes' partitions before the drain returns (to come back on the next). */
+const BARRIER_WAIT_MS = 1_000;
+const BARRIER_POLL_MS = 10;
 
 interface PartitionSlot {
   processor: PartitionProcessor;
@@ -82,16 +94,22 @@ interface PartitionSlot {
 export class Coordinator {
   private current: Thresholds = EMPTY_THRESHOLDS;
   private value: ValueSettings | null = null;
-  private readonly slots = new Map<number, PartitionSlot>();
+  private slots = new Map<number, PartitionSlot>();
   private readonly indexes: PartitionIndex[];
   private draining: Promise<void> = Promise.resolve();
   private halted = false;
+  /** A step failed (Kafka away): the clocks in memory may be behind Redis, and outboxes unsent. */
+  private interrupted = false;
+  private readonly barrier: TickBarrier;
+  /** The tick day whose first half is done, while other processes' partitions have not reached it. */
+  private preparedFor: number | null = null;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.indexes = Array.from(
       { length: options.partitionCount },
       (_, p) => new PartitionIndex(options.redis, options.keys, options.topic, p),
     );
+    this.barrier = new TickBarrier(options.redis, options.keys, options.topic, options.partitionCount);
   }
 
   get thresholds(): Thresholds {
@@ -106,11 +124,15 @@ export class Coordinator {
   /** Takes ownership of partitions: restores their clocks, publishes what a crash left unsent. */
   assign(partitions: number[]): Promise<void> {
     // After any drain in progress: a rebalance must not pull partitions from under it.
-    return this.serialise(() => this.assignNow(partitions));
+    return this.serialise(async () => {
+      await this.assignNow(partitions);
+      this.interrupted = false;
+    });
   }
 
-  private async assignNow(partitions: number[]): Promise<void> {
-    this.slots.clear();
+  /** Builds the partitions' slots anew, keeping the queues of `carried` (records read and not yet done). */
+  private async assignNow(partitions: number[], carried = new Map<number, PartitionSlot>()): Promise<void> {
+    const processors: [number, PartitionProcessor][] = [];
     this.current = (await this.options.thresholdsStore.current()) ?? EMPTY_THRESHOLDS;
     this.value = await this.loadValueSettings(null);
     for (const partition of partitions) {
@@ -129,8 +151,16 @@ export class Coordinator {
       await processor.restore();
       await this.finishInterruptedTick(processor);
       await processor.useValueModel(this.value, this.current);
-      this.slots.set(partition, { processor, queue: [], caughtUp: false });
+      processors.push([partition, processor]);
     }
+    this.preparedFor = null;
+    // At once, so records enqueued meanwhile land in a queue that is kept or dropped whole.
+    this.slots = new Map(
+      processors.map(([partition, processor]) => {
+        const old = carried.get(partition);
+        return [partition, { processor, queue: old?.queue ?? [], caughtUp: old?.caughtUp ?? false }];
+      }),
+    );
   }
 
   /** A crash between storing a version and re-evaluating a partition with it: finish the job. */
@@ -211,21 +241,56 @@ export class Coordinator {
   }
 
   private async drainNow(): Promise<void> {
+    try {
+      if (this.interrupted) await this.resume();
+      await this.drainSteps();
+    } catch (error) {
+      this.interrupted = true;
+      throw error;
+    }
+  }
+
+  /**
+   * After a failed step, before the next: takes the clocks and the thresholds
+   * version from Redis again, publishes what the outboxes still hold, and
+   * finishes a tick left half done, as a restart would, keeping what is queued.
+   * The records of the failed step are still queued: applied ones are skipped.
+   */
+  private async resume(): Promise<void> {
+    await this.assignNow([...this.slots.keys()], this.slots);
+    this.interrupted = false;
+  }
+
+  private async drainSteps(): Promise<void> {
+    // Without partitions (more processes than partitions) there is nothing to tick for.
+    if (this.slots.size === 0) return;
     await this.refreshValueModel();
     while (!this.halted) {
       const slots = [...this.slots.entries()];
       // Until every partition has shown its next record or its end, the next tick is unknown.
       if (slots.some(([, s]) => s.queue.length === 0 && !s.caughtUp)) return;
-      const nextTick = this.nextTick(slots.map(([, s]) => s));
-      if (nextTick === null) return;
+      const nextTick = await this.nextTick(slots);
+      if (nextTick === null) {
+        // No tick in sight yet; records that went to the DLQ wait for none.
+        for (const [partition, slot] of slots)
+          await this.applyBefore(partition, slot, Number.MIN_SAFE_INTEGER);
+        return;
+      }
       for (const [partition, slot] of slots) await this.applyBefore(partition, slot, nextTick);
       const blocked = slots.every(
         ([, s]) => (s.queue.length > 0 && headDay(s) >= nextTick) || (s.queue.length === 0 && s.caughtUp),
       );
       const anyWaiting = slots.some(([, s]) => s.queue.length > 0);
       if (!blocked) return;
-      if (!anyWaiting && !this.idleUntil(nextTick)) return;
-      await this.tick(nextTick);
+      // Nothing to tick for here: unless the wall clock says so, or another process waits for this one.
+      if (
+        !anyWaiting &&
+        !this.idleUntil(nextTick) &&
+        (this.ownsAll || !(await this.barrier.awaited(nextTick)))
+      )
+        return;
+      if (!(await this.tick(nextTick))) return;
+      await this.options.betweenSteps?.();
     }
   }
 
@@ -238,16 +303,25 @@ export class Coordinator {
     );
   }
 
-  private nextTick(slots: PartitionSlot[]): number | null {
+  /** Whether this process owns every partition of the topic: no other process to wait for. */
+  private get ownsAll(): boolean {
+    return this.slots.size === this.options.partitionCount;
+  }
+
+  private async nextTick(slots: [number, PartitionSlot][]): Promise<number | null> {
     const { cadenceDays } = this.options;
     if (this.current.day !== null) return this.current.day + cadenceDays;
+    const votes = new Map<number, FirstTickVote>(
+      slots.map(([partition, s]) => [partition, { today: s.processor.today, head: firstOrderDay(s) }]),
+    );
+    if (!this.ownsAll) return this.barrier.firstTick(votes, cadenceDays);
     const after = (day: number) => (Math.floor(day / cadenceDays) + 1) * cadenceDays;
     // Before the first tick, orders already applied fix it: they are all of days
     // before it, and the latest of them is in its cadence period. Taking it from
     // the records queued now would depend on where the batches were cut.
-    const clocks = slots.flatMap((s) => (s.processor.today === null ? [] : [s.processor.today]));
+    const clocks = [...votes.values()].flatMap((v) => (v.today === null ? [] : [v.today]));
     if (clocks.length > 0) return after(Math.max(...clocks));
-    const heads = slots.filter((s) => s.queue.length > 0).map(headDay);
+    const heads = [...votes.values()].flatMap((v) => (v.head === null ? [] : [v.head]));
     if (heads.length === 0) return null;
     return after(Math.min(...heads));
   }
@@ -256,7 +330,10 @@ export class Coordinator {
     let n = 0;
     while (n < slot.queue.length && recordDay(slot.queue[n] as QueuedRecord) < tickDay) n++;
     if (n === 0) return;
-    const records = slot.queue.splice(0, n);
+    // Records applied after the first half of a tick: it is done again, as of the tick.
+    this.preparedFor = null;
+    // Dequeued only once done: a step that fails is done again, skipping what it applied.
+    const records = slot.queue.slice(0, n);
     const orders = records.flatMap((r) => (r.order ? [{ order: r.order, offset: r.offset }] : []));
     const late = await slot.processor.applyOrders(orders, this.current, this.options.allowedLatenessDays);
     const applied = orders.filter((o) => !late.includes(o));
@@ -269,24 +346,66 @@ export class Coordinator {
       await this.options.onLate?.(partition, records.find((r) => r.offset === offset) as QueuedRecord);
     }
     await this.options.onProcessed?.(partition, (records[records.length - 1] as QueuedRecord).offset);
+    slot.queue.splice(0, n);
   }
 
-  /** Computes the version of `day` from every partition's index and re-evaluates with it. */
-  private async tick(day: number): Promise<void> {
+  /**
+   * Computes the version of `day` from every partition's index and re-evaluates
+   * with it. False, the first half done, while partitions of other processes
+   * have not reached `day`: the next drain comes back to it.
+   */
+  private async tick(day: number): Promise<boolean> {
     const started = performance.now();
     const previous = this.current;
     const processors = [...this.slots.values()].map((s) => s.processor);
-    for (const p of processors) await p.prepareTick(day, previous);
-    const next = await thresholdsFrom(new RedisPopulation(this.options.redis, this.indexes), day);
-    await this.options.thresholdsStore.save(next);
+    if (this.preparedFor !== day) {
+      for (const p of processors) await p.prepareTick(day, previous);
+      this.preparedFor = day;
+    }
+    const next = this.ownsAll ? await this.computeVersion(day) : await this.agreedVersion(day);
+    if (!next) return false;
+    this.preparedFor = null;
     this.current = next;
     for (const p of processors) await p.completeTick(day, previous, next);
     this.options.observer?.ticked((performance.now() - started) / 1000);
+    return true;
+  }
+
+  private async computeVersion(day: number): Promise<Thresholds> {
+    const next = await thresholdsFrom(new RedisPopulation(this.options.redis, this.indexes), day);
+    await this.options.thresholdsStore.save(next);
+    return next;
+  }
+
+  /**
+   * The version of `day` once every partition of the topic is prepared for it:
+   * the one another process stored, or computed here. When two compute it at
+   * once, the first stored wins: it was computed before anyone could move past
+   * `day`, which needs a stored version. Null when still waiting after a while.
+   */
+  private async agreedVersion(day: number): Promise<Thresholds | null> {
+    await this.barrier.prepare([...this.slots.keys()], day);
+    for (let waited = 0; ; waited += BARRIER_POLL_MS) {
+      const stored = await this.options.thresholdsStore.get(isoDay(day));
+      if (stored) return stored;
+      if (await this.barrier.allPrepared(day)) {
+        const computed = await thresholdsFrom(new RedisPopulation(this.options.redis, this.indexes), day);
+        return this.options.thresholdsStore.saveFirst(computed);
+      }
+      if (waited >= BARRIER_WAIT_MS || this.halted) return null;
+      await new Promise((resolve) => setTimeout(resolve, BARRIER_POLL_MS));
+    }
   }
 }
 
 function headDay(slot: PartitionSlot): number {
   return recordDay(slot.queue[0] as QueuedRecord);
+}
+
+/** The day of the first queued order (records that went to the DLQ have none), or null. */
+function firstOrderDay(slot: PartitionSlot): number | null {
+  const first = slot.queue.find((r) => r.order);
+  return first ? recordDay(first) : null;
 }
 
 /** A DLQ'd record has no day: it never waits for a tick. */

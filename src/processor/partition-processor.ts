@@ -213,6 +213,8 @@ export class PartitionProcessor {
     if (due.length === 0) return;
     const customers = await this.deps.customers.readMany(due);
     const pipeline = this.deps.redis.pipeline();
+    // Stored with the move: a tick done again after a failure counts from the moved index, and keeps these.
+    for (const snapshot of this.heldLapses) this.deps.index.queueSetLapseCounts(pipeline, snapshot);
     for (const customer of customers.values()) {
       const scratch = structuredClone(customer);
       const { index } = evaluate(scratch, day, this.rules, current, timeTrigger(day));

@@ -11,7 +11,7 @@ export enum WriteResult {
   CONFLICT = -1,
 }
 
-const SCRIPTS = { writeCustomer: 2, indexMember: 8 } as const;
+const SCRIPTS = { writeCustomer: 2, indexMember: 8, saveThresholds: 1 } as const;
 export type ScriptName = keyof typeof SCRIPTS;
 
 export type RedisClient = Redis | Cluster;

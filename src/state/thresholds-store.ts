@@ -2,7 +2,7 @@
 // which one is current.
 import type { Thresholds } from '../domain/thresholds.js';
 import type { Keys } from './keys.js';
-import type { RedisClient } from './scripts.js';
+import { commandName, type RedisClient } from './scripts.js';
 
 const CURRENT = '@current';
 
@@ -36,5 +36,18 @@ export class ThresholdsStore {
       CURRENT,
       thresholds.version,
     );
+  }
+
+  /**
+   * Stores a version unless one of its id is stored already (made current unless
+   * a later one is), and returns the one stored: another process's when it was first.
+   */
+  async saveFirst(thresholds: Thresholds): Promise<Thresholds> {
+    const run = (this.redis as unknown as Record<string, (...args: string[]) => Promise<string>>)[
+      commandName('saveThresholds')
+    ];
+    if (!run) throw new Error('saveThresholds is not defined on this connection: call defineScripts');
+    const stored = await run.call(this.redis, this.key, thresholds.version, JSON.stringify(thresholds));
+    return JSON.parse(stored) as Thresholds;
   }
 }

@@ -96,6 +96,8 @@ export async function startProcessor(
   });
 
   const stats = { records: 0, deadLetters: 0, changes: 0 };
+  /** The consumer's heartbeat, as the latest batch handed it over; a drain beats it between ticks. */
+  let heartbeat: (() => Promise<void>) | null = null;
   const publisher = new OutputPublisher(producer, codec, config.topics, `rfm-stream/${config.namespace}`);
   const keys = new Keys(config.namespace);
   const timeRedis = metrics?.timeRedis.bind(metrics);
@@ -127,7 +129,22 @@ export async function startProcessor(
       metrics?.published(changes, config.topics);
     },
     onProcessed: async (partition, offset) => {
-      await consumer.commitOffsets([{ topic, partition, offset: String(offset + 1) }]);
+      await consumer
+        .commitOffsets([{ topic, partition, offset: String(offset + 1) }])
+        .catch((error: unknown) => {
+          // Never a reason to stop: the work is durable in Redis, and what is not
+          // committed is committed by the retry, or read again and skipped.
+          throw new RfmError(
+            'KAFKA_UNAVAILABLE',
+            `committing partition ${partition}: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
+        });
+    },
+    betweenSteps: async () => {
+      await heartbeat?.();
     },
     ...(metrics && timeRedis
       ? {
@@ -178,6 +195,10 @@ export async function startProcessor(
       queuedUpTo.clear();
       await refreshCaughtUp();
     })();
+    // Awaited by every batch, which fails until the consumer rejoins and assigns again.
+    assignment.catch((error: unknown) =>
+      logger.warn({ err: error }, 'taking the partitions failed, will retry'),
+    );
   });
 
   consumer.on(consumer.events.REBALANCING, () => health?.joined(false));
@@ -249,8 +270,9 @@ export async function startProcessor(
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 1,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, pause }) => {
+    eachBatch: async ({ batch, resolveOffset, heartbeat: beat, pause }) => {
       const started = performance.now();
+      heartbeat = beat;
       await unlessGivenUp(assignment);
       const { partition } = batch;
       const records: QueuedRecord[] = [];
@@ -266,7 +288,7 @@ export async function startProcessor(
       for (const r of records) resolveOffset(String(r.offset));
       await refreshCaughtUp();
       await unlessGivenUp(drain());
-      await heartbeat();
+      await beat();
       metrics?.batch(records.length, (performance.now() - started) / 1000);
       if (coordinator.queuedCount(partition) > MAX_QUEUED) {
         const resume = pause();
@@ -322,11 +344,23 @@ export async function startProcessor(
       for (;;) {
         if (fatal) throw fatal;
         if (stopped) throw new Error('the processor has stopped');
-        await assignment;
-        const [ends, committed] = await Promise.all([
-          admin.fetchTopicOffsets(topic),
-          admin.fetchOffsets({ groupId: config.groupId, topics: [topic] }),
-        ]);
+        // Kafka away for a while (partitions not taken, offsets not answered): ask again, as the processing waits for it.
+        const offsets = await assignment
+          .then(() =>
+            Promise.all([
+              admin.fetchTopicOffsets(topic),
+              admin.fetchOffsets({ groupId: config.groupId, topics: [topic] }),
+            ]),
+          )
+          .catch((error: unknown) => {
+            if (isRetriable(error)) return null;
+            throw error;
+          });
+        if (!offsets) {
+          await new Promise((resolve) => setTimeout(resolve, pollMs));
+          continue;
+        }
+        const [ends, committed] = offsets;
         const committedOf = new Map(
           (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
         );
