@@ -65,15 +65,31 @@ export class ConfigError extends RfmError {
   }
 }
 
+/** kafkajs protocol errors saying the consumer group has moved on: rejoining it cures them. */
+const GROUP_MOVED_ON = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+]);
+
 /**
  * Whether trying again later can succeed. Errors from kafkajs carry their own
  * `retriable` flag; anything else unknown is treated as permanent, so a bug
  * sends one record to the DLQ instead of stalling its partition forever.
+ * kafkajs gives up on a broker that stays away by wrapping the failure in a
+ * non-retriable error (KafkaJSNumberOfRetriesExceeded, KafkaJSNonRetriableError):
+ * what decides is the failure it wraps, so an outage longer than kafkajs's own
+ * retries is waited out, while a refusal (authorization, a record too large) is not.
  */
 export function isRetriable(error: unknown): boolean {
   if (error instanceof RfmError) return error.retriable;
   if (typeof error === 'object' && error !== null && 'retriable' in error) {
-    return (error as { retriable: unknown }).retriable === true;
+    if ((error as { retriable: unknown }).retriable === true) return true;
+    const { name, cause, type } = error as { name?: unknown; cause?: unknown; type?: unknown };
+    if (typeof type === 'string' && GROUP_MOVED_ON.has(type)) return true;
+    const wrapper = name === 'KafkaJSNumberOfRetriesExceeded' || name === 'KafkaJSNonRetriableError';
+    return wrapper && cause !== error && isRetriable(cause);
   }
   return false;
 }

@@ -1,4 +1,9 @@
-import { KafkaJSConnectionError, KafkaJSNonRetriableError } from 'kafkajs';
+import {
+  KafkaJSConnectionError,
+  KafkaJSNonRetriableError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+} from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { REJECT_REASONS } from '../src/domain/admission.js';
 import { ConfigError, ERROR_CODES, isRetriable, RfmError } from '../src/errors.js';
@@ -23,5 +28,46 @@ describe('isRetriable', () => {
     expect(isRetriable(new KafkaJSNonRetriableError('x'))).toBe(false);
     expect(isRetriable(new TypeError('bug'))).toBe(false);
     expect(isRetriable('text')).toBe(false);
+  });
+
+  /** kafkajs's constructors as its retrier calls them: its typings list fewer arguments. */
+  const NonRetriable = KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error;
+  const RetriesExceeded = KafkaJSNumberOfRetriesExceeded as unknown as new (
+    e: Error,
+    o: { retryCount: number; retryTime: number },
+  ) => Error;
+  const Protocol = KafkaJSProtocolError as unknown as new (e: {
+    type: string;
+    code: number;
+    retriable: boolean;
+    message: string;
+  }) => Error;
+
+  it('treats the consumer group moving on (a rebalance) as something rejoining cures', () => {
+    const rebalancing = new Protocol({
+      type: 'REBALANCE_IN_PROGRESS',
+      code: 27,
+      retriable: false,
+      message: 'The group is rebalancing, so a rejoin is needed',
+    });
+    expect(isRetriable(rebalancing)).toBe(true);
+  });
+
+  it('waits out a broker that stays away longer than kafkajs retries, but not a refusal', () => {
+    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+    const exhausted = new RetriesExceeded(refused, { retryCount: 10, retryTime: 1000 });
+    expect(isRetriable(exhausted)).toBe(true);
+    // What an outer retrier makes of an inner one that gave up: the cause is kept.
+    expect(isRetriable(new NonRetriable(exhausted, { cause: refused }))).toBe(true);
+    const denied = new Protocol({
+      type: 'TOPIC_AUTHORIZATION_FAILED',
+      code: 29,
+      retriable: false,
+      message: 'Not authorized to access topics: [Topic authorization failed]',
+    });
+    expect(isRetriable(new NonRetriable(denied, { cause: denied }))).toBe(false);
+    expect(isRetriable(new RetriesExceeded(new TypeError('bug'), { retryCount: 0, retryTime: 0 }))).toBe(
+      false,
+    );
   });
 });

@@ -9,7 +9,7 @@ import { registerKpiGauges } from '../ops/kpi-gauges.js';
 import { createLogger } from '../ops/logger.js';
 import { Metrics } from '../ops/metrics.js';
 import { type LiveProcessor, startLive } from '../stream/live-runner.js';
-import { addConfigFlags, type ConfigFlag, commandConfig, environmentHelp } from './options.js';
+import { addConfigFlags, type ConfigFlag, commandConfig, environmentHelp, VALUE_FLAGS } from './options.js';
 
 const FLAGS: readonly ConfigFlag[] = [
   { flags: '--orders-topic <name>', path: 'topics.orders', description: 'input topic' },
@@ -43,16 +43,7 @@ const FLAGS: readonly ConfigFlag[] = [
     path: 'churnAfterDays',
     description: "days without a purchase that make a customer lapsed in the churn rate, e.g. '90d'",
   },
-  {
-    flags: '--clv-horizon <days>',
-    path: 'clvHorizonDays',
-    description: "horizon of expected transactions and CLV, e.g. '365d'",
-  },
-  {
-    flags: '--clv-discount-rate <rate>',
-    path: 'clvDiscountRate',
-    description: 'yearly discount rate of CLV, e.g. 0.1',
-  },
+  ...VALUE_FLAGS,
   {
     flags: '--max-future <duration>',
     path: 'maxFutureSkewMs',
@@ -119,14 +110,19 @@ export function registerRun(program: Command): void {
         logger.info('processor stopped');
       };
       const failed = health.failed.then((error) => ({ why: 'failed', error }));
-      const finished = options.exitWhenIdle
-        ? running.idle().then(() => ({ why: 'idle', error: null }))
-        : new Promise<{ why: string; error: null }>((resolve) => {
-            const onSignal = (signal: string) => resolve({ why: signal, error: null });
-            process.once('SIGTERM', onSignal);
-            process.once('SIGINT', onSignal);
-          });
-      const { why, error } = await Promise.race([finished, failed]);
+      // With --exit-when-idle too: a stop asked for by signal finishes the step in hand and commits.
+      const signalled = new Promise<{ why: string; error: null }>((resolve) => {
+        const onSignal = (signal: string) => resolve({ why: signal, error: null });
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+      });
+      const idle = options.exitWhenIdle
+        ? running.idle().then(
+            () => ({ why: 'idle', error: null }),
+            (error: unknown) => ({ why: 'failed', error }),
+          )
+        : new Promise<never>(() => undefined);
+      const { why, error } = await Promise.race([signalled, idle, failed]);
       await stop(why);
       if (error) {
         logger.fatal({ err: error }, 'processor stopped after a failure it cannot retry');

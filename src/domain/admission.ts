@@ -30,7 +30,7 @@ export interface AdmissionRules {
   maxAmountMinor: number;
   /** Events further ahead of `now` than this are rejected. */
   maxFutureMs: number;
-  /** Events before this time are rejected (the epoch by default: a missing or zeroed time). */
+  /** Events before this time are rejected; so is a time of 0 or less (never set), whatever this says. */
   minEventTime: number;
   /** Wall-clock time of the check. */
   now: number;
@@ -98,6 +98,8 @@ export function admit(incoming: IncomingOrder, rules: AdmissionRules): Admission
       `eventTime ${new Date(eventTime).toISOString()} is too far in the future`,
     );
   }
+  // 0 (or less) is a time that was never set, whatever the earliest accepted one.
+  if (eventTime <= 0) return reject('PAST_TIMESTAMP', `eventTime ${eventTime} is not after the epoch`);
   if (eventTime < rules.minEventTime) {
     return reject(
       'PAST_TIMESTAMP',

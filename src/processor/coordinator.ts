@@ -2,19 +2,21 @@
 // are applied partition by partition up to the next thresholds tick; the tick
 // happens once every partition has reached it (or has nothing more to read), so
 // a version is computed from the population exactly as of its day, whatever the
-// order in which partitions were read.
+// order in which partitions were read. When other processes of the consumer
+// group own some of the partitions, they meet at each tick in Redis (TickBarrier).
 //
 // A drain does all it can in memory with O(1) round trips: one read of every
 // full state its steps will need, each step's writes sent without waiting (Redis
 // applies them in order), one wait for them all, one publish of the changes,
-// then the offsets. The population of every partition is held in memory
-// (src/processor/member-index.ts) and loaded from Redis when partitions are assigned.
+// then the offsets. The population of every partition owned is held in memory
+// (src/processor/member-index.ts), loaded from Redis when partitions are assigned
+// and again after a failed step, which may have left memory ahead of Redis.
 
 import type { OutputChange } from '../domain/changes.js';
 import type { ValueSettings } from '../domain/clv/value-model.js';
 import { thresholdsFrom } from '../domain/population.js';
 import { EMPTY_THRESHOLDS, type Thresholds } from '../domain/thresholds.js';
-import { dayOf } from '../domain/time.js';
+import { dayOf, isoDay } from '../domain/time.js';
 import { RfmError } from '../errors.js';
 import type { CustomerStore } from '../state/customer-store.js';
 import type { Keys } from '../state/keys.js';
@@ -22,6 +24,7 @@ import { decodeMemberRecord } from '../state/member-record.js';
 import { PartitionIndex } from '../state/partition-index.js';
 import type { RedisClient } from '../state/scripts.js';
 import type { ThresholdsStore } from '../state/thresholds-store.js';
+import { type FirstTickVote, TickBarrier } from '../state/tick-barrier.js';
 import type { ValueModelStore } from '../state/value-model-store.js';
 import { CustomerCache } from './customer-cache.js';
 import { MemberIndex } from './member-index.js';
@@ -75,6 +78,12 @@ export interface CoordinatorOptions {
   onProcessed?: (offsets: { partition: number; offset: number }[]) => void | Promise<void>;
   /** Told what was processed and how long it took: the metrics' hook; it changes nothing. */
   observer?: CoordinatorObserver;
+  /**
+   * Called after each tick of a drain: the consumer's heartbeat, so that a long
+   * drain keeps its group and lets a rebalance in. Throwing stops the drain;
+   * the next one goes on where it stopped.
+   */
+  betweenSteps?: () => Promise<void>;
   /** Full customer states kept in memory between drains, most recently used first. @default 20000 */
   cacheSize?: number;
   /** Customers one read loads at most; a drain needing more reads again. @default 20000 */
@@ -92,6 +101,9 @@ export interface CoordinatorObserver {
 const PART_MS = 1000;
 /** How many changes a drain holds before it publishes them, whatever the time. */
 const PART_CHANGES = 20_000;
+/** How long a tick waits for other processes' partitions before the drain returns (to come back on the next). */
+const BARRIER_WAIT_MS = 1_000;
+const BARRIER_POLL_MS = 10;
 
 interface PartitionSlot {
   processor: PartitionProcessor;
@@ -109,9 +121,11 @@ interface Unfinished {
 export class Coordinator {
   private current: Thresholds = EMPTY_THRESHOLDS;
   private value: ValueSettings | null = null;
-  private readonly slots = new Map<number, PartitionSlot>();
+  private slots = new Map<number, PartitionSlot>();
+  /** The partitions last assigned, whether or not their slots could be built. */
+  private owned: number[] = [];
   private readonly partitions: PartitionIndex[];
-  /** Every partition's customers in memory; unassigned ones as loaded at the last assignment. */
+  /** The customers of each partition owned, in memory; other partitions' are empty. */
   private members: MemberIndex[] = [];
   private readonly cache: CustomerCache;
   private readonly writer: StepWriter;
@@ -119,16 +133,24 @@ export class Coordinator {
   private draining: Promise<void> = Promise.resolve();
   private halted = false;
   private unfinished: Unfinished = { changes: new Map(), offsets: new Map() };
+  /** Records taken off the queues whose writes are not yet known durable: done again after a failure. */
+  private unconfirmed = new Map<number, QueuedRecord[]>();
   /** The day up to which the drain in progress has loaded what its steps need. */
   private loadedThrough: number | null = null;
-  /** A write that failed: memory is ahead of Redis, and only a restart (reading Redis again) is safe. */
-  private broken: unknown = null;
+  /** A step failed (Redis or Kafka away): memory may be ahead of Redis, and outboxes unsent. */
+  private interrupted = false;
+  /** Steps changed memory since the last durable flush: a failure now leaves memory ahead of Redis. */
+  private aheadOfRedis = false;
+  private readonly barrier: TickBarrier;
+  /** The tick day whose first half is done, while other processes' partitions have not reached it. */
+  private preparedFor: number | null = null;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.partitions = Array.from(
       { length: options.partitionCount },
       (_, p) => new PartitionIndex(options.redis, options.keys, options.topic, p),
     );
+    this.barrier = new TickBarrier(options.redis, options.keys, options.topic, options.partitionCount);
     this.timed = options.observer?.timeRedis ?? ((_operation, run) => run());
     this.writer = new StepWriter(options.redis);
     this.cache = new CustomerCache(options.customers, options.cacheSize ?? 20_000, (run) =>
@@ -148,17 +170,39 @@ export class Coordinator {
   /** Takes ownership of partitions: loads the population, restores their clocks, publishes what a crash left unsent. */
   assign(partitions: number[]): Promise<void> {
     // After any drain in progress: a rebalance must not pull partitions from under it.
-    return this.serialise(() => this.assignNow(partitions));
+    return this.serialise(async () => {
+      this.owned = [...partitions];
+      this.interrupted = true;
+      await this.assignNow(new Map());
+      this.interrupted = false;
+    });
   }
 
-  private async assignNow(partitions: number[]): Promise<void> {
-    this.slots.clear();
+  /**
+   * Builds the slots of the partitions owned anew from Redis, keeping the queues
+   * of `carried` (records read and not yet done, those taken off but not known
+   * durable first again), as a restart would, without reading them again.
+   */
+  private async assignNow(carried: Map<number, PartitionSlot>): Promise<void> {
+    // Writes a failed drain sent may still land: Redis is read once they have.
+    await this.writer.flush().catch(() => undefined);
     this.cache.clear();
-    this.unfinished = { changes: new Map(), offsets: new Map() };
+    const owned = new Set(this.owned);
+    const unconfirmed = this.unconfirmed;
+    this.unconfirmed = new Map();
+    // The outboxes hold the changes; the offsets of records durable before stay to commit.
+    this.unfinished = {
+      changes: new Map(),
+      offsets: new Map([...this.unfinished.offsets].filter(([partition]) => owned.has(partition))),
+    };
+    this.aheadOfRedis = false;
     this.current = (await this.options.thresholdsStore.current()) ?? EMPTY_THRESHOLDS;
     this.value = await this.loadValueSettings(null);
-    this.members = await Promise.all(this.partitions.map((p) => loadMembers(p)));
-    for (const partition of partitions) {
+    this.members = await Promise.all(
+      this.partitions.map((p) => (owned.has(p.partition) ? loadMembers(p) : new MemberIndex())),
+    );
+    const processors: [number, PartitionProcessor][] = [];
+    for (const partition of this.owned) {
       const index = this.partitions[partition];
       if (!index) throw new Error(`partition ${partition} is outside the topic's ${this.partitions.length}`);
       const processor = new PartitionProcessor({
@@ -179,8 +223,17 @@ export class Coordinator {
       await this.finishInterruptedTick(processor);
       await processor.useValueModel(this.value, this.current);
       await this.finish();
-      this.slots.set(partition, { processor, queue: [], caughtUp: false });
+      processors.push([partition, processor]);
     }
+    this.preparedFor = null;
+    // At once, so records enqueued meanwhile land in a queue that is kept or dropped whole.
+    this.slots = new Map(
+      processors.map(([partition, processor]) => {
+        const old = carried.get(partition);
+        const queue = old ? [...(unconfirmed.get(partition) ?? []), ...old.queue] : [];
+        return [partition, { processor, queue, caughtUp: old?.caughtUp ?? false }];
+      }),
+    );
   }
 
   /**
@@ -288,21 +341,40 @@ export class Coordinator {
   private async refreshValueModel(): Promise<void> {
     const next = await this.timed('read_value_model', () => this.loadValueSettings(this.value));
     if (next === this.value) return;
+    this.aheadOfRedis = true;
     this.value = next;
     for (const slot of this.slots.values()) await slot.processor.useValueModel(next, this.current);
   }
 
   private async drainNow(): Promise<void> {
-    if (this.broken) throw this.broken;
-    // What a failed drain stored but could not send or commit goes first.
-    await this.finish();
-    await this.refreshValueModel();
-    this.loadedThrough = null;
     try {
-      await this.process();
-    } finally {
+      if (this.interrupted) await this.resume();
+      // Without partitions (more processes than partitions) there is nothing to do.
+      if (this.slots.size === 0) return;
+      // What a drain stored but could not send or commit goes first.
       await this.finish();
+      await this.refreshValueModel();
+      this.loadedThrough = null;
+      await this.process();
+      await this.finish();
+    } catch (error) {
+      // A failed publish or commit is retried by the next drain's first finish; a
+      // failure with memory ahead of Redis needs the state taken from Redis again.
+      if (this.aheadOfRedis) this.interrupted = true;
+      throw error;
     }
+  }
+
+  /**
+   * After a failed step, before the next: waits for the writes sent, then takes
+   * the population, the clocks and the thresholds version from Redis again,
+   * publishes what the outboxes hold, and finishes a tick left half done, as a
+   * restart would, keeping what is queued. Records whose writes were not known
+   * durable are done again: those applied are skipped.
+   */
+  private async resume(): Promise<void> {
+    await this.assignNow(this.slots);
+    this.interrupted = false;
   }
 
   private async process(): Promise<void> {
@@ -320,8 +392,13 @@ export class Coordinator {
       // Until every partition has shown its next record or its end, the first tick is
       // unknown; later ones are a cadence apart, and orders before them can go ahead.
       if (this.current.day === null && slots.some(([, s]) => s.queue.length === 0 && !s.caughtUp)) return;
-      const nextTick = this.nextTick(slots.map(([, s]) => s));
-      if (nextTick === null) return;
+      const nextTick = await this.nextTick(slots);
+      if (nextTick === null) {
+        // No tick in sight yet; records that went to the DLQ wait for none.
+        for (const [partition, slot] of slots)
+          await this.applyBefore(partition, slot, Number.MIN_SAFE_INTEGER);
+        return;
+      }
       const lastBefore = Math.max(
         ...slots.map(([, s]) => lastDayBefore(s, nextTick)),
         Number.NEGATIVE_INFINITY,
@@ -333,9 +410,16 @@ export class Coordinator {
       );
       const anyWaiting = slots.some(([, s]) => s.queue.length > 0);
       if (!blocked) return;
-      if (!anyWaiting && !this.idleUntil(nextTick)) return;
+      // Nothing to tick for here: unless the wall clock says so, or another process waits for this one.
+      if (
+        !anyWaiting &&
+        !this.idleUntil(nextTick) &&
+        (this.ownsAll || !(await this.barrier.awaited(nextTick)))
+      )
+        return;
       await this.load(nextTick);
-      await this.tick(nextTick);
+      if (!(await this.tick(nextTick))) return;
+      await this.options.betweenSteps?.();
     }
   }
 
@@ -388,16 +472,25 @@ export class Coordinator {
     );
   }
 
-  private nextTick(slots: PartitionSlot[]): number | null {
+  /** Whether this process owns every partition of the topic: no other process to wait for. */
+  private get ownsAll(): boolean {
+    return this.slots.size === this.options.partitionCount;
+  }
+
+  private async nextTick(slots: [number, PartitionSlot][]): Promise<number | null> {
     const { cadenceDays } = this.options;
     if (this.current.day !== null) return this.current.day + cadenceDays;
+    const votes = new Map<number, FirstTickVote>(
+      slots.map(([partition, s]) => [partition, { today: s.processor.today, head: firstOrderDay(s) }]),
+    );
+    if (!this.ownsAll) return this.barrier.firstTick(votes, cadenceDays);
     const after = (day: number) => (Math.floor(day / cadenceDays) + 1) * cadenceDays;
     // Before the first tick, orders already applied fix it: they are all of days
     // before it, and the latest of them is in its cadence period. Taking it from
     // the records queued now would depend on where the batches were cut.
-    const clocks = slots.flatMap((s) => (s.processor.today === null ? [] : [s.processor.today]));
+    const clocks = [...votes.values()].flatMap((v) => (v.today === null ? [] : [v.today]));
     if (clocks.length > 0) return after(Math.max(...clocks));
-    const heads = slots.filter((s) => s.queue.length > 0).map(headDay);
+    const heads = [...votes.values()].flatMap((v) => (v.head === null ? [] : [v.head]));
     if (heads.length === 0) return null;
     return after(Math.min(...heads));
   }
@@ -406,12 +499,19 @@ export class Coordinator {
     let n = 0;
     while (n < slot.queue.length && recordDay(slot.queue[n] as QueuedRecord) < tickDay) n++;
     if (n === 0) return;
-    // Taken off the queue once applied: a failed read leaves them to the next drain,
-    // which skips those applied already (their customers' offsets say so).
+    this.aheadOfRedis = true;
+    // Records applied after the first half of a tick: it is done again, as of the tick.
+    this.preparedFor = null;
+    // Taken off the queue once applied, and kept until their writes are durable: a
+    // failed step leaves them to the next drain, which skips those applied already
+    // (their customers' offsets say so).
     const records = slot.queue.slice(0, n);
     const orders = records.flatMap((r) => (r.order ? [{ order: r.order, offset: r.offset }] : []));
     const late = await slot.processor.applyOrders(orders, this.current, this.options.allowedLatenessDays);
     slot.queue.splice(0, n);
+    const unconfirmed = this.unconfirmed.get(partition);
+    if (unconfirmed) for (const record of records) unconfirmed.push(record);
+    else this.unconfirmed.set(partition, records);
     const lateSet = new Set(late);
     let applied = 0;
     let maxEventTime: number | null = null;
@@ -426,22 +526,65 @@ export class Coordinator {
       for (const { offset } of late)
         await this.options.onLate?.(partition, byOffset.get(offset) as QueuedRecord);
     }
-    this.unfinished.offsets.set(partition, (records[records.length - 1] as QueuedRecord).offset);
   }
 
-  /** Computes the version of `day` from every partition's population and re-evaluates with it. */
-  private async tick(day: number): Promise<void> {
+  /**
+   * Computes the version of `day` from every partition's population and
+   * re-evaluates with it. False, the first half done, while partitions of other
+   * processes have not reached `day`: the next drain comes back to it.
+   */
+  private async tick(day: number): Promise<boolean> {
+    this.aheadOfRedis = true;
     const started = performance.now();
     const previous = this.current;
     const processors = [...this.slots.values()].map((s) => s.processor);
-    for (const p of processors) await p.prepareTick(day, previous);
+    if (this.preparedFor !== day) {
+      for (const p of processors) await p.prepareTick(day, previous);
+      this.preparedFor = day;
+    }
+    const next = this.ownsAll ? await this.computeVersion(day) : await this.agreedVersion(day);
+    if (!next) return false;
+    this.preparedFor = null;
+    this.current = next;
+    for (const p of processors) await p.completeTick(day, previous, next);
+    this.options.observer?.ticked((performance.now() - started) / 1000);
+    return true;
+  }
+
+  private async computeVersion(day: number): Promise<Thresholds> {
     const next = await thresholdsFrom(new MemoryPopulation(this.members), day);
     const pipeline = this.writer.pipeline();
     await this.options.thresholdsStore.save(next, pipeline);
     this.writer.send(pipeline);
-    this.current = next;
-    for (const p of processors) await p.completeTick(day, previous, next);
-    this.options.observer?.ticked((performance.now() - started) / 1000);
+    return next;
+  }
+
+  /**
+   * The version of `day` once every partition of the topic is prepared for it:
+   * the one another process stored, or computed here from the population of
+   * every partition as stored by its owner. When two compute it at once, the
+   * first stored wins: it was computed before anyone could move past `day`,
+   * which needs a stored version. Null when still waiting after a while.
+   */
+  private async agreedVersion(day: number): Promise<Thresholds | null> {
+    // The first half's writes are durable before the other processes may read them.
+    await this.timed('write_customers', () => this.writer.flush());
+    await this.barrier.prepare([...this.slots.keys()], day);
+    for (let waited = 0; ; waited += BARRIER_POLL_MS) {
+      const stored = await this.options.thresholdsStore.get(isoDay(day));
+      if (stored) return stored;
+      if (await this.barrier.allPrepared(day)) {
+        const population = await Promise.all(
+          this.partitions.map((p) =>
+            this.slots.has(p.partition) ? (this.members[p.partition] as MemberIndex) : loadMembers(p),
+          ),
+        );
+        const computed = await thresholdsFrom(new MemoryPopulation(population), day);
+        return this.options.thresholdsStore.saveFirst(computed);
+      }
+      if (waited >= BARRIER_WAIT_MS || this.halted) return null;
+      await new Promise((resolve) => setTimeout(resolve, BARRIER_POLL_MS));
+    }
   }
 
   /** Changes emitted since the last publish. */
@@ -460,21 +603,23 @@ export class Coordinator {
   /**
    * Waits for every write sent, then publishes the changes they stored, then
    * drops them from the outboxes and reports the offsets processed. A failed
-   * publish or commit leaves them for the next drain; a failed write cannot be
-   * retried from memory.
+   * publish or commit leaves them for the next drain; a failed write leaves the
+   * next drain to take the state from Redis again.
    */
   private async finish(): Promise<void> {
     try {
       await this.timed('write_customers', () => this.writer.flush());
     } catch (error) {
-      this.broken = new RfmError(
-        'REDIS_UNAVAILABLE',
-        `a write to Redis failed; restart to continue from the stored state: ${(error as Error).message}`,
-        { cause: error, retriable: false },
-      );
       this.cache.clear();
-      throw this.broken;
+      throw new RfmError('REDIS_UNAVAILABLE', `a write to Redis failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
+    // Durable: their offsets may be committed once their changes are sent.
+    for (const [partition, records] of this.unconfirmed)
+      this.unfinished.offsets.set(partition, (records[records.length - 1] as QueuedRecord).offset);
+    this.unconfirmed = new Map();
+    this.aheadOfRedis = false;
     this.cache.release();
     const { changes, offsets } = this.unfinished;
     if (changes.size > 0) {
@@ -508,6 +653,12 @@ async function loadMembers(index: PartitionIndex): Promise<MemberIndex> {
 
 function headDay(slot: PartitionSlot): number {
   return recordDay(slot.queue[0] as QueuedRecord);
+}
+
+/** The day of the first queued order (records that went to the DLQ have none), or null. */
+function firstOrderDay(slot: PartitionSlot): number | null {
+  const first = slot.queue.find((r) => r.order);
+  return first ? recordDay(first) : null;
 }
 
 /** The latest day of the orders queued before `tickDay`. */

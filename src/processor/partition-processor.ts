@@ -245,10 +245,12 @@ export class PartitionProcessor {
    */
   async prepareTick(day: number, _current: Thresholds): Promise<void> {
     this.heldForTick = new Set();
-    // Before the index moves to `day`: customers leaving P then still count for earlier months.
-    this.heldLapses = await this.lapsesUntil(day);
+    // Before the index moves to `day`: customers leaving P then still count for earlier
+    // months. Stored with the move: a tick done again after a failure counts from the
+    // moved index, and keeps these; the second half has nothing left to store.
+    const lapses = await this.lapsesUntil(day);
+    this.heldLapses = [];
     const due = this.dueBy(day);
-    if (due.length === 0) return;
     const { cache, members, windowDays } = this.deps;
     await cache.load(due);
     const step = new Step();
@@ -270,7 +272,7 @@ export class PartitionProcessor {
       });
       this.heldForTick.add(id);
     }
-    this.commit(step, null);
+    this.commit(step, null, lapses);
   }
 
   /** Second half of a tick: re-evaluates the due customers and every member the new version may move. */
@@ -331,9 +333,10 @@ export class PartitionProcessor {
   }
 
   /**
-   * Stores a step: its changes in the outbox, then the member records and counts
-   * that changed, then the states of the customers whose orders it applied, then
-   * the churn-rate counts and the clock, as one pipeline sent without waiting.
+   * Stores a step: the churn-rate counts taken before it, its changes in the
+   * outbox, then the member records and counts that changed, then the states of
+   * the customers whose orders it applied, then the clock, as one pipeline sent
+   * without waiting.
    * A cut anywhere leaves a prefix: the records after the committed offsets are
    * read again, and what was already stored changes nothing the second time.
    */
@@ -350,6 +353,8 @@ export class PartitionProcessor {
       if (!before || !sameRecord(before, evaluation.record)) members.set(id, evaluation.record);
     }
     const pipeline = writer.pipeline();
+    // First: they are counted from the index before this step moves it.
+    for (const snapshot of lapses) index.queueSetLapseCounts(pipeline, snapshot);
     index.queueOutbox(
       pipeline,
       changes.map((c) => JSON.stringify(c)),
@@ -373,7 +378,6 @@ export class PartitionProcessor {
       customers.queueWrite(pipeline, id, customer.version, value);
       customer.version = recordVersion(this.partition, customer.lastOffset);
     }
-    for (const snapshot of lapses) index.queueSetLapseCounts(pipeline, snapshot);
     if (clock) index.queueSetClock(pipeline, clock);
     writer.send(pipeline, fenced);
     if (changes.length > 0) this.deps.emit(this.partition, changes);

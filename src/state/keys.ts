@@ -41,6 +41,15 @@ export class Keys {
     return `${this.namespace}:thresholds:{${this.namespace}:${topic}}`;
   }
 
+  /**
+   * Where the processes of a consumer group meet before each thresholds tick of
+   * one input topic: per partition, the tick day its owner has prepared for
+   * (src/state/tick-barrier.ts).
+   */
+  tickBarrier(topic: string): string {
+    return `${this.namespace}:barrier:{${this.namespace}:${topic}}`;
+  }
+
   /** Fitted value models of one input topic, by version id. */
   valueModels(topic: string): string {
     return `${this.namespace}:value-models:{${this.namespace}:${topic}}`;

@@ -112,14 +112,18 @@ export class PartitionIndex {
     return Object.fromEntries(Object.entries(counts).map(([key, n]) => [key, Number(n)]));
   }
 
+  /**
+   * A month's counts are final once its start is behind the watermark, and are
+   * taken before the index moves past it: the first written is kept, so a tick
+   * done again after a failure (counting from a moved index) changes nothing.
+   */
   queueSetLapseCounts(
     pipeline: ChainableCommander,
     month: { active?: [string, number]; churned?: [string, number] },
   ): void {
-    const fields: Record<string, string> = {};
-    if (month.active) fields[`active:${month.active[0]}`] = String(month.active[1]);
-    if (month.churned) fields[`churned:${month.churned[0]}`] = String(month.churned[1]);
-    if (Object.keys(fields).length > 0) pipeline.hset(this.keys.lapses, fields);
+    if (month.active) pipeline.hsetnx(this.keys.lapses, `active:${month.active[0]}`, String(month.active[1]));
+    if (month.churned)
+      pipeline.hsetnx(this.keys.lapses, `churned:${month.churned[0]}`, String(month.churned[1]));
   }
 
   async lapseCounts(): Promise<LapseCounts> {

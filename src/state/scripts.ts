@@ -11,7 +11,7 @@ export enum WriteResult {
   CONFLICT = -1,
 }
 
-const SCRIPTS = { writeCustomer: 1 } as const;
+const SCRIPTS = { writeCustomer: 1, saveThresholds: 1 } as const;
 export type ScriptName = keyof typeof SCRIPTS;
 
 export type RedisClient = Redis | Cluster;

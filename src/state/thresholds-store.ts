@@ -3,7 +3,7 @@
 import type { ChainableCommander } from 'ioredis';
 import type { Thresholds } from '../domain/thresholds.js';
 import type { Keys } from './keys.js';
-import type { RedisClient } from './scripts.js';
+import { commandName, type RedisClient } from './scripts.js';
 
 const CURRENT = '@current';
 
@@ -42,5 +42,18 @@ export class ThresholdsStore {
     ] as const;
     if (pipeline) pipeline.hset(...args);
     else await this.redis.hset(...args);
+  }
+
+  /**
+   * Stores a version unless one of its id is stored already (made current unless
+   * a later one is), and returns the one stored: another process's when it was first.
+   */
+  async saveFirst(thresholds: Thresholds): Promise<Thresholds> {
+    const run = (this.redis as unknown as Record<string, (...args: string[]) => Promise<string>>)[
+      commandName('saveThresholds')
+    ];
+    if (!run) throw new Error('saveThresholds is not defined on this connection: call defineScripts');
+    const stored = await run.call(this.redis, this.key, thresholds.version, JSON.stringify(thresholds));
+    return JSON.parse(stored) as Thresholds;
   }
 }

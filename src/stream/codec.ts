@@ -13,28 +13,59 @@ const HEADER_BYTES = 5;
 interface Reader {
   /** Undefined when the writer used the reader's own schema. */
   resolver: Resolver | undefined;
+  /** The same with longs beyond 2^53 read as (inexact) numbers; made when first needed. */
+  lenient?: Resolver | undefined;
+  writer: Type;
 }
+
+/**
+ * A long that reads any 64-bit value, as a number that is not a safe integer
+ * when it is beyond 2^53: what a record that decodes only this way holds is
+ * then judged by admission (an amount overflow is AMOUNT_OUT_OF_RANGE, not a
+ * corrupt record). Used only to classify records the exact reader refuses.
+ */
+const LENIENT_LONG = avro.types.LongType.__with({
+  fromBuffer: (buffer: Buffer) => Number(buffer.readBigInt64LE(0)),
+  toBuffer: (value: number) => {
+    const buffer = Buffer.alloc(8);
+    buffer.writeBigInt64LE(BigInt(value));
+    return buffer;
+  },
+  fromJSON: Number,
+  toJSON: (value: number) => value,
+  isValid: (value: unknown) => typeof value === 'number' && Number.isInteger(value),
+  compare: (a: number, b: number) => Math.sign(a - b),
+});
 
 export class AvroCodec {
   // No logical types are registered, so timestamp-millis longs decode to plain
   // epoch-millisecond numbers, and avsc refuses longs beyond 2^53 rather than round them.
   private readonly types: Record<SchemaName, Type>;
-  private readonly headers: Record<SchemaName, Buffer>;
+  private readonly lenientTypes = new Map<SchemaName, Type>();
+  private readonly headers: Partial<Record<SchemaName, Buffer>>;
   private readonly readers = new Map<string, Promise<Reader>>();
 
-  /** `ids` are the registry ids of this version's schemas (from registerSchemas or lookupSchemaIds). */
+  /**
+   * `ids` are the registry ids of this version's schemas (from registerSchemas or
+   * lookupSchemaIds), needed only to encode: a codec that only reads takes `{}`,
+   * since every record names its writer schema.
+   */
   constructor(
     private readonly registry: SchemaRegistry,
-    ids: SchemaIds,
+    ids: Partial<SchemaIds>,
   ) {
     const names = Object.keys(SCHEMA_FILES) as SchemaName[];
     this.types = Object.fromEntries(
       names.map((n) => [n, avro.Type.forSchema(loadSchema(n) as never)]),
     ) as Record<SchemaName, Type>;
-    this.headers = Object.fromEntries(names.map((n) => [n, wireHeader(ids[n])])) as Record<
-      SchemaName,
-      Buffer
-    >;
+    this.headers = Object.fromEntries(
+      names.flatMap((n) => (ids[n] === undefined ? [] : [[n, wireHeader(ids[n])]])),
+    );
+  }
+
+  /** A codec that decodes records of any registered writer schema and encodes none. */
+  static forReading(registry: SchemaRegistry): AvroCodec {
+    return new AvroCodec(registry, {});
   }
 
   encodeOrder(event: OrderEvent): Buffer {
@@ -69,6 +100,8 @@ export class AvroCodec {
   }
 
   private encode(name: SchemaName, value: object): Buffer {
+    const header = this.headers[name];
+    if (!header) throw new Error(`this codec has no registry id for ${SCHEMA_FILES[name]}: it only reads`);
     const type = this.types[name];
     let body: Buffer;
     try {
@@ -84,7 +117,7 @@ export class AvroCodec {
         },
       );
     }
-    return Buffer.concat([this.headers[name], body]);
+    return Buffer.concat([header, body]);
   }
 
   private async decode<T>(name: SchemaName, value: Buffer | null): Promise<T> {
@@ -97,15 +130,34 @@ export class AvroCodec {
       );
     }
     const schemaId = value.readInt32BE(1);
-    const { resolver } = await this.reader(name, schemaId);
+    const reader = await this.reader(name, schemaId);
+    const body = value.subarray(HEADER_BYTES);
     try {
-      return this.types[name].fromBuffer(value.subarray(HEADER_BYTES), resolver) as T;
+      return this.types[name].fromBuffer(body, reader.resolver) as T;
     } catch (error) {
+      const lenient = this.readLenient<T>(name, reader, body);
+      if (lenient !== undefined) return lenient;
       throw new RfmError(
         'INVALID_EVENT',
         `record with schema id ${schemaId} does not decode as ${SCHEMA_FILES[name]}: ${(error as Error).message}`,
         { cause: error },
       );
+    }
+  }
+
+  /** The record read with longs beyond 2^53 allowed, or undefined when it does not decode even so. */
+  private readLenient<T>(name: SchemaName, reader: Reader, body: Buffer): T | undefined {
+    let type = this.lenientTypes.get(name);
+    if (!type) {
+      type = avro.Type.forSchema(loadSchema(name) as never, { registry: { long: LENIENT_LONG } });
+      this.lenientTypes.set(name, type);
+    }
+    try {
+      if (!('lenient' in reader))
+        reader.lenient = reader.resolver === undefined ? undefined : type.createResolver(reader.writer);
+      return type.fromBuffer(body, reader.lenient) as T;
+    } catch {
+      return undefined;
     }
   }
 
@@ -135,9 +187,9 @@ export class AvroCodec {
       throw registryError(error, `fetching schema id ${schemaId}`);
     }
     const reader = this.types[name];
-    if (reader.equals(writer)) return { resolver: undefined };
+    if (reader.equals(writer)) return { resolver: undefined, writer };
     try {
-      return { resolver: reader.createResolver(writer) };
+      return { resolver: reader.createResolver(writer), writer };
     } catch (error) {
       throw new RfmError(
         'INVALID_EVENT',

@@ -12,7 +12,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { Coordinator, type QueuedRecord } from '../processor/coordinator.js';
 import { CustomerStore } from '../state/customer-store.js';
 import { Keys } from '../state/keys.js';
-import { type PopulationKpis, populationKpis } from '../state/kpi-view.js';
+import { kpiScopeOf, type PopulationKpis, populationKpis } from '../state/kpi-view.js';
 import { PartitionIndex } from '../state/partition-index.js';
 import { defineScripts } from '../state/scripts.js';
 import { ThresholdsStore } from '../state/thresholds-store.js';
@@ -97,6 +97,8 @@ export async function startProcessor(
   });
 
   const stats = { records: 0, deadLetters: 0, changes: 0 };
+  /** The consumer's heartbeat, as the latest batch handed it over; a drain beats it between ticks. */
+  let heartbeat: (() => Promise<void>) | null = null;
   const publisher = new OutputPublisher(producer, codec, config.topics, `rfm-stream/${config.namespace}`);
   const keys = new Keys(config.namespace);
   const timeRedis = metrics?.timeRedis.bind(metrics);
@@ -128,9 +130,20 @@ export async function startProcessor(
       metrics?.published(changes, config.topics);
     },
     onProcessed: async (offsets) => {
-      await consumer.commitOffsets(
-        offsets.map(({ partition, offset }) => ({ topic, partition, offset: String(offset + 1) })),
-      );
+      await consumer
+        .commitOffsets(
+          offsets.map(({ partition, offset }) => ({ topic, partition, offset: String(offset + 1) })),
+        )
+        .catch((error: unknown) => {
+          // Never a reason to stop: the work is durable in Redis, and what is not
+          // committed is committed by the retry, or read again and skipped.
+          throw new RfmError('KAFKA_UNAVAILABLE', `committing offsets: ${(error as Error).message}`, {
+            cause: error,
+          });
+        });
+    },
+    betweenSteps: async () => {
+      await heartbeat?.();
     },
     ...(metrics && timeRedis
       ? {
@@ -181,6 +194,10 @@ export async function startProcessor(
       queuedUpTo.clear();
       await refreshCaughtUp();
     })();
+    // Awaited by every batch, which fails until the consumer rejoins and assigns again.
+    assignment.catch((error: unknown) =>
+      logger.warn({ err: error }, 'taking the partitions failed, will retry'),
+    );
   });
 
   consumer.on(consumer.events.REBALANCING, () => health?.joined(false));
@@ -260,8 +277,9 @@ export async function startProcessor(
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 1,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, pause }) => {
+    eachBatch: async ({ batch, resolveOffset, heartbeat: beat, pause }) => {
       const started = performance.now();
+      heartbeat = beat;
       await unlessGivenUp(assignment);
       const { partition } = batch;
       const records: QueuedRecord[] = [];
@@ -279,7 +297,7 @@ export async function startProcessor(
       // first; the broker's offsets then tell whether idle partitions let a tick happen.
       await unlessGivenUp(drain());
       if (await refreshCaughtUp()) await unlessGivenUp(drain());
-      await heartbeat();
+      await beat();
       metrics?.batch(records.length, (performance.now() - started) / 1000);
       if (coordinator.queuedCount(partition) > MAX_QUEUED) {
         const resume = pause();
@@ -328,28 +346,30 @@ export async function startProcessor(
     kafka: () => admin.describeCluster(),
   });
 
-  const scope = {
-    redis,
-    keys,
-    topic,
-    partitionCount,
-    windowDays: config.windowDays,
-    clvHorizonDays: config.clvHorizonDays,
-    clvDiscountRate: config.clvDiscountRate,
-    churnAfterDays: config.churnAfterDays,
-    allowedLatenessDays: config.allowedLatenessDays,
-  };
+  const scope = kpiScopeOf(config, redis, keys, partitionCount);
   return {
     stats,
     async idle(pollMs = 500) {
       for (;;) {
         if (fatal) throw fatal;
         if (stopped) throw new Error('the processor has stopped');
-        await assignment;
-        const [ends, committed] = await Promise.all([
-          admin.fetchTopicOffsets(topic),
-          admin.fetchOffsets({ groupId: config.groupId, topics: [topic] }),
-        ]);
+        // Kafka away for a while (partitions not taken, offsets not answered): ask again, as the processing waits for it.
+        const offsets = await assignment
+          .then(() =>
+            Promise.all([
+              admin.fetchTopicOffsets(topic),
+              admin.fetchOffsets({ groupId: config.groupId, topics: [topic] }),
+            ]),
+          )
+          .catch((error: unknown) => {
+            if (isRetriable(error)) return null;
+            throw error;
+          });
+        if (!offsets) {
+          await new Promise((resolve) => setTimeout(resolve, pollMs));
+          continue;
+        }
+        const [ends, committed] = offsets;
         const committedOf = new Map(
           (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
         );

@@ -56,6 +56,8 @@ describe('admit', () => {
     expect(reasonOf({ currency: 'XYZ' })).toBe('UNKNOWN_CURRENCY');
     expect(reasonOf({ eventTime: NOW + 86_400_001 })).toBe('FUTURE_TIMESTAMP');
     expect(reasonOf({ eventTime: -1 })).toBe('PAST_TIMESTAMP');
+    expect(reasonOf({ eventTime: 0 })).toBe('PAST_TIMESTAMP');
+    expect(reasonOf({ eventTime: Date.UTC(1900, 0, 1) })).toBe('PAST_TIMESTAMP');
     expect(reasonOf({ eventTime: NOW + 86_400_000 })).toBe('OK');
     expect(reasonOf({ customerId: 'x'.repeat(256) })).toBe('OK');
   });

@@ -64,6 +64,12 @@ export async function runEngine(
     beforePublish?: (changes: OutputChange[]) => void;
     /** The store of thresholds versions; a failing one simulates a crash in a tick. */
     thresholdsStore?: (redis: Redis, keys: Keys, topic: string) => ThresholdsStore;
+    /**
+     * Retry a drain that failed, up to this many times in a row, as the running
+     * processor does after a transient failure (Kafka away): no restart between.
+     * @default 0 (a failed drain fails the run)
+     */
+    retryFailedDrains?: number;
   } = {},
 ): Promise<EngineRun> {
   defineScripts(redis);
@@ -120,7 +126,14 @@ export async function runEngine(
         cursors[p] === orders.length,
       );
     });
-    await coordinator.drain();
+    for (let failures = 0; ; failures++) {
+      try {
+        await coordinator.drain();
+        break;
+      } catch (error) {
+        if (failures >= (options.retryFailedDrains ?? 0)) throw error;
+      }
+    }
   }
   const indexes = partitions.map((_, p) => new PartitionIndex(redis, keys, topic, p));
   return {

@@ -1,0 +1,157 @@
+// One scenario's world: its own Kafka broker and Redis (so it may kill them),
+// the suite's schema registry, the input topic loaded with the dataset, and the
+// environment a processor is configured by.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { inject } from 'vitest';
+import { type Config, kafkaClientConfig, loadConfig } from '../../../src/config/config.js';
+import { AvroCodec } from '../../../src/stream/codec.js';
+import type { OrderEvent } from '../../../src/stream/records.js';
+import { createSchemaRegistry, registerSchemas } from '../../../src/stream/schemas.js';
+import { ensureTopics } from '../../../src/stream/topics.js';
+import { type Dataset, generateDataset } from './dataset.js';
+import {
+  KafkaBroker,
+  type KafkaSecurity,
+  type RedisAcl,
+  RedisServer,
+  type RedisTls,
+  sleep,
+} from './services.js';
+
+export interface FaultSuite {
+  registryUrl: string;
+  /** Where each scenario leaves its result row, and the clean run its outcome for the others. */
+  resultsDir: string;
+  /** Input events per scenario (RFM_FAULT_EVENTS). */
+  events: number;
+  /** Seeds the random fault points (RFM_FAULT_SEED); the dataset has its own fixed seed. */
+  seed: number;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    faults: FaultSuite;
+  }
+}
+
+export const suite = (): FaultSuite => inject('faults');
+
+/** Partitions of the input topic: room for the three processes of the scaling scenario and more. */
+export const PARTITIONS = 6;
+
+let cachedDataset: Dataset | undefined;
+/** The suite's input: the same events in every scenario. */
+export function dataset(): Dataset {
+  cachedDataset ??= generateDataset(suite().events);
+  return cachedDataset;
+}
+
+export interface StackOptions {
+  kafkaSecurity?: KafkaSecurity;
+  redisTls?: RedisTls;
+  redisAcl?: RedisAcl;
+  /** How the processor (and the suite's own clients) reach the services: the variables besides the addresses. */
+  clientEnv?: Record<string, string>;
+}
+
+export class FaultStack {
+  private constructor(
+    readonly dir: string,
+    readonly kafka: KafkaBroker,
+    readonly redis: RedisServer,
+    /** The variables a processor is configured by. */
+    readonly env: Record<string, string>,
+    /** The same, as the suite's own clients load it. */
+    readonly config: Readonly<Config>,
+  ) {}
+
+  static async start(name: string, options: StackOptions = {}): Promise<FaultStack> {
+    const dir = mkdtempSync(join(tmpdir(), `rfm-fault-${name}-`));
+    const kafka = await KafkaBroker.create(join(dir, 'kafka'), options.kafkaSecurity);
+    const redis = await RedisServer.create(join(dir, 'redis'), {
+      ...(options.redisTls ? { tls: options.redisTls } : {}),
+      ...(options.redisAcl ? { acl: options.redisAcl } : {}),
+    });
+    await Promise.all([kafka.start(), redis.start()]);
+    const env = {
+      KAFKA_BROKERS: kafka.brokers,
+      REDIS_URL: redis.url,
+      SCHEMA_REGISTRY_URL: suite().registryUrl,
+      RFM_PARTITIONS: String(PARTITIONS),
+      ...options.clientEnv,
+    };
+    return new FaultStack(dir, kafka, redis, env, loadConfig(env, { logLevel: 'silent' }));
+  }
+
+  /** A kafkajs client of the suite, configured as the processor is. */
+  client(): Kafka {
+    return new Kafka({
+      ...kafkaClientConfig(this.config),
+      clientId: 'fault-suite',
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 5 },
+    });
+  }
+
+  /** Creates the topics (as `rfm topics` does) and registers the schemas; returns the codec. */
+  async prepareTopics(topicConfig: { name: string; value: string }[] = []): Promise<AvroCodec> {
+    const admin = this.client().admin();
+    await admin.connect();
+    try {
+      // A broker just started may not serve a topic's metadata at once: creating is safe to repeat.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await ensureTopics(admin, this.config);
+          break;
+        } catch (error) {
+          if (attempt >= 10) throw error;
+          await sleep(1_000);
+        }
+      }
+      if (topicConfig.length > 0) {
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: [this.config.topics.orders, this.config.topics.dlq].map((name) => ({
+            type: 2,
+            name,
+            configEntries: topicConfig,
+          })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const registry = createSchemaRegistry(this.config);
+    return new AvroCodec(registry, await registerSchemas(registry, this.config));
+  }
+
+  /** Produces records to the input topic, keyed as a shop's producer keys them. */
+  async produce(records: { key: string | Buffer | null; value: Buffer | null }[]): Promise<void> {
+    const producer = this.client().producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      for (let i = 0; i < records.length; i += 2_000) {
+        await producer.send({
+          topic: this.config.topics.orders,
+          acks: -1,
+          messages: records.slice(i, i + 2_000),
+        });
+      }
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
+  /** The dataset's events into the input topic. */
+  async load(codec: AvroCodec, events: readonly OrderEvent[] = dataset().events): Promise<void> {
+    await this.produce(events.map((e) => ({ key: e.customerId, value: codec.encodeOrder(e) })));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.kafka.stop(), this.redis.stop()]);
+    if (process.env.RFM_FAULT_KEEP !== '1') rmSync(this.dir, { recursive: true, force: true });
+  }
+}
