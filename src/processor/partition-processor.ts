@@ -15,6 +15,7 @@ import {
   type StoredCustomer,
 } from '../state/customer-store.js';
 import type { IndexEntry, PartitionIndex } from '../state/partition-index.js';
+import { batchOf } from '../state/redis-batch.js';
 import type { RedisClient } from '../state/scripts.js';
 import { affectedRanges } from './affected.js';
 import { type Evaluation, type EvaluationRules, evaluate } from './evaluate.js';
@@ -212,7 +213,7 @@ export class PartitionProcessor {
     const due = await this.deps.index.dueBy(day);
     if (due.length === 0) return;
     const customers = await this.deps.customers.readMany(due);
-    const pipeline = this.deps.redis.pipeline();
+    const pipeline = batchOf(this.deps.redis);
     // Stored with the move: a tick done again after a failure counts from the moved index, and keeps these.
     for (const snapshot of this.heldLapses) this.deps.index.queueSetLapseCounts(pipeline, snapshot);
     for (const customer of customers.values()) {
@@ -286,7 +287,7 @@ export class PartitionProcessor {
       const all = list.flatMap((e) => e.changes);
       if (all.length > 0) changes.set(id, all);
     }
-    const pipeline = redis.pipeline();
+    const pipeline = batchOf(redis);
     index.queueMarkPending(pipeline, [...changes.keys()]);
     const writeAt: number[] = [];
     for (const [id, list] of evaluations) {
@@ -341,7 +342,7 @@ export class PartitionProcessor {
   }
 
   private async clearOutboxes(sent: Map<string, number>): Promise<void> {
-    const pipeline = this.deps.redis.pipeline();
+    const pipeline = batchOf(this.deps.redis);
     for (const [id, count] of sent) this.deps.customers.queueClearOutbox(pipeline, id, count);
     this.deps.index.queueUnmarkPending(pipeline, [...sent.keys()]);
     await execOrThrow(pipeline);

@@ -6,6 +6,7 @@ import type { RfmScores } from '../domain/classify.js';
 import { type CustomerState, emptyCustomer } from '../domain/customer.js';
 import type { Segments } from '../domain/segments.js';
 import type { Keys } from './keys.js';
+import { batchOf } from './redis-batch.js';
 import { queueScript, type RedisClient, WriteResult } from './scripts.js';
 import { decodeState, encodeState } from './state-codec.js';
 
@@ -36,7 +37,7 @@ export class CustomerStore {
 
   async readMany(customerIds: Iterable<string>): Promise<Map<string, StoredCustomer>> {
     const ids = [...new Set(customerIds)];
-    const pipeline = this.redis.pipeline();
+    const pipeline = batchOf(this.redis);
     for (const id of ids) pipeline.hmget(this.keys.customer(id).hash, 'v', 's', 'g', 'o', 't');
     const replies = await execOrThrow(pipeline);
     const customers = new Map<string, StoredCustomer>();
@@ -75,7 +76,7 @@ export class CustomerStore {
   }
 
   async readOutboxes(customerIds: string[]): Promise<Map<string, string[]>> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = batchOf(this.redis);
     for (const id of customerIds) pipeline.lrange(this.keys.customer(id).outbox, 0, -1);
     const replies = await execOrThrow(pipeline);
     return new Map(customerIds.map((id, i) => [id, replies[i] as string[]]));

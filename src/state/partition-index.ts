@@ -6,6 +6,7 @@ import type { CohortMembership } from '../domain/retention.js';
 import { MODELS, type Segments } from '../domain/segments.js';
 import { execOrThrow } from './customer-store.js';
 import type { Keys, PartitionKeys } from './keys.js';
+import { batchOf } from './redis-batch.js';
 import { queueScript, type RedisClient } from './scripts.js';
 
 export interface IndexEntry {
@@ -176,7 +177,7 @@ export class PartitionIndex {
   }
 
   async setClock(clock: PartitionClock): Promise<void> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = batchOf(this.redis);
     this.queueSetClock(pipeline, clock);
     await execOrThrow(pipeline);
   }

@@ -3,6 +3,7 @@
 import type { PopulationView } from '../domain/population.js';
 import { execOrThrow } from './customer-store.js';
 import type { PartitionIndex } from './partition-index.js';
+import { batchOf } from './redis-batch.js';
 import type { RedisClient } from './scripts.js';
 
 type Dimension = 'lastPurchaseDay' | 'f' | 'm';
@@ -17,7 +18,7 @@ export class RedisPopulation implements PopulationView {
   ) {}
 
   private async sumsOf(): Promise<{ n: number; lastPurchaseDay: number; f: number; m: number }> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = batchOf(this.redis);
     for (const p of this.partitions) pipeline.hmget(p.keys.sums, 'n', 'lastPurchaseDay', 'f', 'm');
     const replies = (await execOrThrow(pipeline)) as (string | null)[][];
     const total = { n: 0, lastPurchaseDay: 0, f: 0, m: 0 };
@@ -41,7 +42,7 @@ export class RedisPopulation implements PopulationView {
 
   /** Counts members with value <= v, over all partitions. */
   private async countAtMost(dimension: Dimension, v: number): Promise<number> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = batchOf(this.redis);
     for (const p of this.partitions) {
       if (dimension === 'm') pipeline.zcount(p.keys.m, -v, '+inf');
       else pipeline.zcount(p.keys[dimension], '-inf', v);
@@ -50,7 +51,7 @@ export class RedisPopulation implements PopulationView {
   }
 
   private async range(dimension: Dimension): Promise<[number, number]> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = batchOf(this.redis);
     const key = (p: PartitionIndex) => (dimension === 'm' ? p.keys.m : p.keys[dimension]);
     for (const p of this.partitions) {
       pipeline.zrange(key(p), 0, 0, 'WITHSCORES');
