@@ -46,8 +46,9 @@ export interface RedisSettings {
 export function createRedis(config: RedisSettings, overrides: RedisOptions = {}): Redis | Cluster {
   const options = { ...redisOptions(config), ...overrides };
   if (!config.redis.cluster) return new Redis(options);
-  const { host, port, db: _database, tls, ...node } = options;
+  const { host, port, db: _database, tls, lazyConnect, ...node } = options;
   return new Cluster([{ host: host as string, port: port as number }], {
+    ...(lazyConnect === undefined ? {} : { lazyConnect }),
     // Each node the cluster announces is its own TLS server name.
     redisOptions: { ...node, ...(tls ? { tls: {} } : {}) },
     // A batch of commands for customers on every shard then goes as one
