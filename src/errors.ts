@@ -32,6 +32,12 @@ export const ERROR_CODES = {
   FIT_FAILED: { retriable: false },
   /** An input file that cannot be read. */
   INPUT_FILE: { retriable: false },
+  /**
+   * Another process wrote a customer of a partition since this one read it: a
+   * rebalance moved the partition. The write is refused (fenced); rejoining the
+   * group and reading again cures it.
+   */
+  OWNERSHIP_LOST: { retriable: true },
   REDIS_UNAVAILABLE: { retriable: true },
   KAFKA_UNAVAILABLE: { retriable: true },
   SCHEMA_REGISTRY_UNAVAILABLE: { retriable: true },

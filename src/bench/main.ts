@@ -9,9 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
-import { type Config, kafkaClientConfig, loadConfig, redisOptions } from '../config/config.js';
+import { type Config, createRedis, kafkaClientConfig, loadConfig } from '../config/config.js';
 import { AvroCodec } from '../stream/codec.js';
 import { createSchemaRegistry, registerSchemas, subjectsOf } from '../stream/schemas.js';
 import { ensureTopics } from '../stream/topics.js';
@@ -43,6 +42,7 @@ interface BenchOptions {
   keep: boolean;
   timeout: number;
   processorHeapMb: number;
+  processes: number[];
 }
 
 const BIN = new URL('../../bin/rfm.js', import.meta.url).pathname;
@@ -83,6 +83,11 @@ const program = new Command('bench')
     process.env.RFM_BENCH_OUTPUT ?? 'bench-results.json',
   )
   .option('--no-backfill', 'skip (c), the backfill')
+  .option(
+    '--processes <list>',
+    '(d): the processor as a group of each of these numbers of processes, e.g. 1,2,3 (RFM_BENCH_PROCESSES; empty: skip)',
+    process.env.RFM_BENCH_PROCESSES ?? '',
+  )
   .option('--keep', 'keep the topics, groups and Redis keys afterwards')
   .option('--timeout <minutes>', 'longest any one measured process may run', '120')
   .option(
@@ -109,13 +114,17 @@ async function main(): Promise<void> {
     keep: raw.keep === true,
     timeout: Number(raw.timeout) * 60_000,
     processorHeapMb: Number(raw.processorHeap),
+    processes: String(raw.processes)
+      .split(',')
+      .filter((n) => n.trim() !== '')
+      .map(Number),
   };
   const runId = `bench-${Date.now().toString(36)}`;
   const base = loadConfig(process.env, { logLevel: 'silent', topics: { partitions: options.partitions } });
   const kafka = new Kafka({ ...kafkaClientConfig(base), clientId: 'rfm-bench', logLevel: logLevel.ERROR });
   const admin = kafka.admin();
   await admin.connect();
-  const redis = new Redis(redisOptions(base));
+  const redis = createRedis(base);
   const registry = createSchemaRegistry(base);
   const cleanup: (() => Promise<unknown>)[] = [];
   const say = (text: string) => process.stderr.write(`[bench] ${text}\n`);
@@ -163,6 +172,7 @@ async function main(): Promise<void> {
     KAFKA_BROKERS: config.kafka.brokers.join(','),
     SCHEMA_REGISTRY_URL: config.schemaRegistry.url,
     REDIS_URL: config.redis.url,
+    REDIS_CLUSTER: String(config.redis.cluster),
     RFM_NAMESPACE: config.namespace,
     RFM_GROUP_ID: config.groupId,
     RFM_TOPIC_ORDERS: config.topics.orders,
@@ -323,6 +333,48 @@ async function main(): Promise<void> {
         ratioToRaw: backfill.rate / result.raw.rate,
         peakRssMb: mbOf(backfill.peakRssBytes),
       };
+    }
+
+    // (d) scale-out: one consumer group of N processes, each N from empty state.
+    if (options.processes.length > 0) {
+      result.scale = [];
+      for (const count of options.processes) {
+        say(`(d) the processor as a group of ${count} process${count === 1 ? '' : 'es'}`);
+        const namespace = `${main.id}-x${count}`;
+        const groupId = `${main.config.groupId}-x${count}`;
+        cleanup.push(async () => {
+          await admin.deleteGroups([groupId]).catch(() => undefined);
+          await dropNamespace(redis, namespace);
+        });
+        const runs = await Promise.all(
+          Array.from({ length: count }, async () => {
+            const port = await freePort();
+            return measureProcess({
+              args: [BIN, 'run', '--exit-when-idle'],
+              env: envOf(main.config, {
+                RFM_NAMESPACE: namespace,
+                RFM_GROUP_ID: groupId,
+                RFM_HTTP_PORT: String(port),
+              }),
+              records: produced.sent,
+              group: { admin, groupId, topic: main.config.topics.orders },
+              timeoutMs: options.timeout,
+              onProgress: progress(`${count} processes`, produced.sent),
+            });
+          }),
+        );
+        const seconds =
+          (Math.max(...runs.map((r) => r.doneAt)) - Math.min(...runs.map((r) => r.joinedAt))) / 1000;
+        const rate = produced.sent / seconds;
+        const one = result.scale[0]?.processes === 1 ? result.scale[0].rate : rate;
+        result.scale.push({
+          processes: count,
+          rate,
+          seconds,
+          ratioToOne: rate / one,
+          peakRssMb: runs.map((r) => mbOf(r.peakRssBytes)),
+        });
+      }
     }
 
     // Cost per event against history length: the same number of orders over the

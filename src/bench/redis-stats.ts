@@ -1,14 +1,21 @@
 // What the benchmark reads from Redis: command counts (INFO commandstats, which
 // also counts the commands Lua scripts run) and the memory a namespace's keys
-// take (MEMORY USAGE of each key, so other users of a shared Redis do not count).
-import type { Redis } from 'ioredis';
+// take (MEMORY USAGE of each key, so other users of a shared Redis do not count),
+// summed over the masters of a Redis Cluster.
 
-/** Calls per command since the server started (or CONFIG RESETSTAT). */
-export async function commandCalls(redis: Redis): Promise<Map<string, number>> {
-  const info = await redis.info('commandstats');
+import { clearNamespace, shardsOf } from '../state/clear-namespace.js';
+import { Keys } from '../state/keys.js';
+import type { RedisClient } from '../state/scripts.js';
+
+/** Calls per command since the servers started (or CONFIG RESETSTAT), over every shard. */
+export async function commandCalls(redis: RedisClient): Promise<Map<string, number>> {
   const calls = new Map<string, number>();
-  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    calls.set(match[1] as string, Number(match[2]));
+  for (const node of shardsOf(redis)) {
+    const info = await node.info('commandstats');
+    for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+      const command = match[1] as string;
+      calls.set(command, (calls.get(command) ?? 0) + Number(match[2]));
+    }
   }
   return calls;
 }
@@ -35,7 +42,7 @@ export interface NamespaceMemory {
 }
 
 /** MEMORY USAGE (every nested value sampled) of each key of `namespace:*`. */
-export async function namespaceMemory(redis: Redis, namespace: string): Promise<NamespaceMemory> {
+export async function namespaceMemory(redis: RedisClient, namespace: string): Promise<NamespaceMemory> {
   const memory: NamespaceMemory = {
     totalBytes: 0,
     customerBytes: 0,
@@ -44,37 +51,34 @@ export async function namespaceMemory(redis: Redis, namespace: string): Promise<
     byCustomer: new Map(),
   };
   const customerTag = new RegExp(`^${escapeRegExp(namespace)}:c:\\{([^}]*)\\}`);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 2000);
-    cursor = next;
-    const pipeline = redis.pipeline();
-    for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', 0);
-    const replies = (await pipeline.exec()) ?? [];
-    keys.forEach((key, i) => {
-      const bytes = Number(replies[i]?.[1] ?? 0);
-      memory.totalBytes += bytes;
-      const customer = customerTag.exec(key)?.[1];
-      if (customer === undefined) {
-        memory.sharedBytes += bytes;
-        return;
-      }
-      memory.customerBytes += bytes;
-      memory.byCustomer.set(customer, (memory.byCustomer.get(customer) ?? 0) + bytes);
-    });
-  } while (cursor !== '0');
+  for (const node of shardsOf(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 2000);
+      cursor = next;
+      const pipeline = node.pipeline();
+      for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', 0);
+      const replies = (await pipeline.exec()) ?? [];
+      keys.forEach((key, i) => {
+        const bytes = Number(replies[i]?.[1] ?? 0);
+        memory.totalBytes += bytes;
+        const customer = customerTag.exec(key)?.[1];
+        if (customer === undefined) {
+          memory.sharedBytes += bytes;
+          return;
+        }
+        memory.customerBytes += bytes;
+        memory.byCustomer.set(customer, (memory.byCustomer.get(customer) ?? 0) + bytes);
+      });
+    } while (cursor !== '0');
+  }
   memory.customers = memory.byCustomer.size;
   return memory;
 }
 
 /** Deletes every key of `namespace:*`. */
-export async function dropNamespace(redis: Redis, namespace: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 2000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+export async function dropNamespace(redis: RedisClient, namespace: string): Promise<void> {
+  await clearNamespace(redis, new Keys(namespace));
 }
 
 function escapeRegExp(text: string): string {

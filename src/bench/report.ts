@@ -42,6 +42,15 @@ export interface BenchResult {
     bytesPerCustomerUpTo10Orders: number;
   };
   backfill?: { rate: number; seconds: number; ratioToRaw: number; peakRssMb: number | null };
+  /** The processor as a consumer group of N processes, each from empty state in a namespace of its own. */
+  scale?: {
+    processes: number;
+    rate: number;
+    seconds: number;
+    /** This rate over the one-process rate of the same section. */
+    ratioToOne: number;
+    peakRssMb: (number | null)[];
+  }[];
   history?: {
     orders: number;
     oneOrderRate: number;
@@ -111,7 +120,7 @@ export function formatTable(result: BenchResult): string {
       ? '-'
       : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const rows: [string, string][] = [];
-  const { produce, raw, processor, backfill, memory, history, latency } = result;
+  const { produce, raw, processor, backfill, scale, memory, history, latency } = result;
   rows.push([
     'machine',
     `${result.machine.cpus} x ${result.machine.cpuModel}, ${result.machine.memoryGb} GB, Node ${result.machine.node}, Redis ${result.machine.redis}`,
@@ -142,6 +151,11 @@ export function formatTable(result: BenchResult): string {
     rows.push([
       '(c) backfill',
       `${n(backfill.rate)} events/s, c/a ${n(backfill.ratioToRaw, 3)}, peak RSS ${n(backfill.peakRssMb, 1)} MB`,
+    ]);
+  for (const run of scale ?? [])
+    rows.push([
+      `(d) ${run.processes} process${run.processes === 1 ? '' : 'es'}`,
+      `${n(run.rate)} events/s, ${n(run.ratioToOne, 2)} x one process; peak RSS ${run.peakRssMb.map((mb) => n(mb, 1)).join(' / ')} MB`,
     ]);
   if (memory)
     rows.push([

@@ -6,11 +6,10 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
-import { redisOptions } from '../config/config.js';
+import { createRedis } from '../config/config.js';
 import type { ChurnRiskChange, SegmentChange } from '../domain/changes.js';
 import { importOrders } from '../ingest/importer.js';
 import { presetFile, readOrders } from '../ingest/source.js';
@@ -74,7 +73,7 @@ async function runDemo(base: Readonly<Config>): Promise<void> {
 
   const kafka = createKafka(config, logger);
   const admin = await connect(kafka.admin(), config);
-  const redis = new Redis({ ...redisOptions(config), maxRetriesPerRequest: 3 });
+  const redis = createRedis(config, { maxRetriesPerRequest: 3 });
   const input = config.topics.orders;
   await ensureTopics(admin, config);
   await registerSchemas(createSchemaRegistry(config), config);

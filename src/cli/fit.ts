@@ -2,8 +2,7 @@
 // the input topic up to a calibration end day, and stores the parameters in
 // Redis as a new version, which running processors pick up between batches.
 import { type Command, Option } from 'commander';
-import { Redis } from 'ioredis';
-import { redisOptions } from '../config/config.js';
+import { createRedis } from '../config/config.js';
 import { parseDuration } from '../config/duration.js';
 import { calibrationSummaries } from '../domain/clv/calibration.js';
 import { FitError, fitValueModels } from '../domain/clv/fit.js';
@@ -106,7 +105,7 @@ export function registerFit(program: Command): void {
 
     let version: string | null = null;
     if (!flags.dryRun) {
-      const redis = new Redis({ ...redisOptions(config), maxRetriesPerRequest: 3 });
+      const redis = createRedis(config, { maxRetriesPerRequest: 3 });
       try {
         const store = new ValueModelStore(redis, new Keys(config.namespace), config.topics.orders);
         version = await store.nextVersion(calibrationEnd);

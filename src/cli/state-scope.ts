@@ -2,9 +2,8 @@
 // read-only commands: a Redis connection and the topic's partition count. A
 // namespace whose live pointer names another (after `rfm backfill --promote`)
 // opens that one, the state its processor writes.
-import { Redis } from 'ioredis';
 import { Kafka } from 'kafkajs';
-import { type Config, kafkaClientConfig, redisOptions } from '../config/config.js';
+import { type Config, createRedis, kafkaClientConfig } from '../config/config.js';
 import { RfmError } from '../errors.js';
 import { kafkaLogging, type Logger } from '../ops/logger.js';
 import { Keys } from '../state/keys.js';
@@ -32,7 +31,7 @@ export async function openStateScope(
   } finally {
     await admin.disconnect();
   }
-  const redis = new Redis({ ...redisOptions(config), maxRetriesPerRequest: 3 });
+  const redis = createRedis(config, { maxRetriesPerRequest: 3 });
   const live = await new LivePointer(redis, new Keys(config.namespace)).read();
   return {
     ...kpiScopeOf(config, redis, new Keys(live.namespace), partitionCount),

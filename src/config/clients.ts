@@ -1,7 +1,7 @@
 // Client options for Kafka and Redis built from the configuration: addresses,
 // TLS and credentials, so that security is configuration and never code.
 import { readFileSync } from 'node:fs';
-import type { RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import { ConfigError } from '../errors.js';
 import type { Config } from './config.js';
@@ -32,8 +32,33 @@ function readCaFile(file: string): string {
   }
 }
 
+/** What a Redis connection is made from: the Redis settings, and the client id that names the connection. */
+export interface RedisSettings {
+  redis: Config['redis'];
+  kafka: Pick<Config['kafka'], 'clientId'>;
+}
+
+/**
+ * A Redis client for the configuration: a single Redis, or with `redis.cluster`
+ * an ioredis Cluster seeded from the URL's node. `overrides` are per-connection
+ * options (e.g. maxRetriesPerRequest), applied to every node of a cluster.
+ */
+export function createRedis(config: RedisSettings, overrides: RedisOptions = {}): Redis | Cluster {
+  const options = { ...redisOptions(config), ...overrides };
+  if (!config.redis.cluster) return new Redis(options);
+  const { host, port, db: _database, tls, lazyConnect, ...node } = options;
+  return new Cluster([{ host: host as string, port: port as number }], {
+    ...(lazyConnect === undefined ? {} : { lazyConnect }),
+    // Each node the cluster announces is its own TLS server name.
+    redisOptions: { ...node, ...(tls ? { tls: {} } : {}) },
+    // A batch of commands for customers on every shard then goes as one
+    // pipeline per node (src/state/redis-batch.ts).
+    enableAutoPipelining: true,
+  });
+}
+
 /** ioredis options for `new Redis(redisOptions(config))`: address, database, ACL user and TLS from the config. */
-export function redisOptions(config: Pick<Config, 'redis' | 'kafka'>): RedisOptions {
+export function redisOptions(config: RedisSettings): RedisOptions {
   const url = new URL(config.redis.url);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const username = config.redis.username ?? (decodeURIComponent(url.username) || undefined);

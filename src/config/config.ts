@@ -17,7 +17,7 @@ import {
   url,
 } from './fields.js';
 
-export { kafkaClientConfig, redisOptions } from './clients.js';
+export { createRedis, kafkaClientConfig, redisOptions } from './clients.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -75,6 +75,12 @@ export interface Config {
     username?: string;
     /** ACL password; overrides one in the URL. @default undefined */
     password?: string;
+    /**
+     * Whether `url` is a seed node of a Redis Cluster (database 0 only): keys are
+     * then spread over the cluster's shards by their hash tags.
+     * @default false
+     */
+    cluster: boolean;
   };
   /**
    * Prefix of every Redis key, and of the output topics of a backfill, so that
@@ -198,6 +204,7 @@ export const CONFIG_SOURCES = {
   'redis.url': { env: 'REDIS_URL', default: 'redis://127.0.0.1:6379', secret: true },
   'redis.username': { env: 'REDIS_USERNAME' },
   'redis.password': { env: 'REDIS_PASSWORD', secret: true },
+  'redis.cluster': { env: 'REDIS_CLUSTER', default: 'false' },
   namespace: { env: 'RFM_NAMESPACE', default: 'rfm' },
   'topics.orders': { env: 'RFM_TOPIC_ORDERS', default: 'orders' },
   'topics.segmentChanges': { env: 'RFM_TOPIC_SEGMENT_CHANGES', default: 'rfm.segment-changes' },
@@ -293,7 +300,17 @@ const configSchema = z
         ...(auth === undefined ? {} : { sasl: auth }),
       })),
     schemaRegistry,
-    redis: z.object({ url: redisUrl, username: optionalText, password: optionalText }),
+    redis: z
+      .object({ url: redisUrl, username: optionalText, password: optionalText, cluster: bool })
+      .superRefine(({ url, cluster }, ctx) => {
+        if (cluster && !/^\/?0?$/.test(new URL(url).pathname)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['url'],
+            message: 'a Redis Cluster has database 0 only: drop the database number from REDIS_URL',
+          });
+        }
+      }),
     namespace: text.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"'),
     topics: z.object({
       orders: topicName,

@@ -2,14 +2,14 @@
 // of its own, building that namespace's state and, when it emits, writing that
 // namespace's output topics. Interrupted, it resumes from its group's committed
 // offsets, which move only once the state before them is durable.
-import { Redis } from 'ioredis';
 import { type Admin, Kafka } from 'kafkajs';
-import { type Config, kafkaClientConfig, redisOptions } from '../config/config.js';
+import { type Config, createRedis, kafkaClientConfig } from '../config/config.js';
 import { ConfigError, RfmError } from '../errors.js';
 import { kafkaLogging, type Logger } from '../ops/logger.js';
 import { type BackfillRecord, readBackfillRecord, writeBackfillRecord } from '../state/backfill-record.js';
 import { Keys } from '../state/keys.js';
 import type { PartitionOffset } from '../state/live-pointer.js';
+import type { RedisClient } from '../state/scripts.js';
 import { type PopulationReport, populationReport } from '../state/views.js';
 import { type RunningProcessor, startProcessor } from './processor-runner.js';
 import { createSchemaRegistry, registerSchemas } from './schemas.js';
@@ -81,7 +81,7 @@ export async function startBackfill(
   const topic = config.topics.orders;
   const keys = new Keys(config.namespace);
   const group = backfillGroup(config, config.namespace);
-  const redis = new Redis({ ...redisOptions(config), maxRetriesPerRequest: 3 });
+  const redis = createRedis(config, { maxRetriesPerRequest: 3 });
   const admin = new Kafka(kafkaClientConfig(config, kafkaLogging(logger))).admin();
   try {
     await admin.connect();
@@ -186,7 +186,7 @@ export function describeStart(from: 'beginning' | number): string {
 /** A namespace has one writer: not a running live processor, nor a second backfill. */
 async function checkNoOtherWriter(
   admin: Admin,
-  redis: Redis,
+  redis: RedisClient,
   config: Readonly<Config>,
   keys: Keys,
   group: string,

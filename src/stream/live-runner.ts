@@ -4,9 +4,8 @@
 // state's (so every change before that point is on the live output topics), then
 // stops at a batch boundary, places its consumer group at the promoted state's
 // offsets, and starts again writing the promoted namespace.
-import { Redis } from 'ioredis';
 import { Kafka } from 'kafkajs';
-import { type Config, kafkaClientConfig, redisOptions } from '../config/config.js';
+import { type Config, createRedis, kafkaClientConfig } from '../config/config.js';
 import { kafkaLogging, type Logger } from '../ops/logger.js';
 import { Keys } from '../state/keys.js';
 import { LivePointer, type Promotion } from '../state/live-pointer.js';
@@ -29,7 +28,7 @@ export async function startLive(
   { watchMs = 1000, ...ops }: LiveOptions = {},
 ): Promise<LiveProcessor> {
   const topic = config.topics.orders;
-  const redis = new Redis({ ...redisOptions(config), maxRetriesPerRequest: null });
+  const redis = createRedis(config, { maxRetriesPerRequest: null });
   const pointer = new LivePointer(redis, new Keys(config.namespace));
   const admin = new Kafka(kafkaClientConfig(config, kafkaLogging(logger))).admin();
   await admin.connect();

@@ -1,9 +1,8 @@
 // `rfm run`: the consumer group that reads orders, the producer of outputs and
 // dead letters, and the coordinator between them. Offsets are committed only
 // after the state and the outputs of the records before them are durable.
-import { Redis } from 'ioredis';
 import { type Consumer, Kafka, type KafkaMessage, Partitioners, type Producer } from 'kafkajs';
-import { type Config, kafkaClientConfig, redisOptions } from '../config/config.js';
+import { type Config, createRedis, kafkaClientConfig } from '../config/config.js';
 import { admit } from '../domain/admission.js';
 import { isRetriable, RfmError } from '../errors.js';
 import type { Health } from '../ops/health.js';
@@ -68,7 +67,7 @@ export async function startProcessor(
 ): Promise<RunningProcessor> {
   const topic = config.topics.orders;
   const kafka = new Kafka({ ...kafkaClientConfig(config, kafkaLogging(logger)), retry: { retries: 10 } });
-  const redis = new Redis({ ...redisOptions(config), maxRetriesPerRequest: null });
+  const redis = createRedis(config, { maxRetriesPerRequest: null });
   defineScripts(redis);
   redis.on('error', (error: Error) => {
     metrics?.redisConnectionError();

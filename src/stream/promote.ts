@@ -2,9 +2,8 @@
 // of a deployment. It records, in the deployment's live pointer, the namespace and
 // the offsets its state stands at; the live processor (src/stream/live-runner.ts)
 // carries the move out, at once if it runs, else when it starts.
-import { Redis } from 'ioredis';
 import { Kafka } from 'kafkajs';
-import { type Config, kafkaClientConfig, redisOptions } from '../config/config.js';
+import { type Config, createRedis, kafkaClientConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 import { kafkaLogging, type Logger } from '../ops/logger.js';
 import { readBackfillRecord, writeBackfillRecord } from '../state/backfill-record.js';
@@ -32,7 +31,7 @@ export async function promote(
 ): Promise<PromotionResult> {
   const topic = config.topics.orders;
   const deployment = config.namespace;
-  const redis = new Redis({ ...redisOptions(config), maxRetriesPerRequest: 3 });
+  const redis = createRedis(config, { maxRetriesPerRequest: 3 });
   const admin = new Kafka(kafkaClientConfig(config, kafkaLogging(logger))).admin();
   try {
     await admin.connect();

@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Cluster } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { kafkaClientConfig, loadConfig, redisOptions } from '../../src/config/config.js';
+import { createRedis, kafkaClientConfig, loadConfig, redisOptions } from '../../src/config/config.js';
 import { ConfigError, RfmError } from '../../src/errors.js';
 
 function configError(fn: () => unknown): ConfigError {
@@ -21,7 +22,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       kafka: { brokers: ['127.0.0.1:9092'], clientId: 'rfm-stream', ssl: false },
       schemaRegistry: { url: 'http://127.0.0.1:8081/apis/ccompat/v7' },
-      redis: { url: 'redis://127.0.0.1:6379' },
+      redis: { url: 'redis://127.0.0.1:6379', cluster: false },
       namespace: 'rfm',
       topics: {
         orders: 'orders',
@@ -77,9 +78,10 @@ describe('loadConfig', () => {
       SCHEMA_REGISTRY_URL: 'https://registry.example.com/',
       SCHEMA_REGISTRY_USERNAME: 'ru',
       SCHEMA_REGISTRY_PASSWORD: 'rp',
-      REDIS_URL: 'rediss://cache:6380/2',
+      REDIS_URL: 'rediss://cache:6380',
       REDIS_USERNAME: 'rfm',
       REDIS_PASSWORD: 'secret',
+      REDIS_CLUSTER: 'true',
       RFM_NAMESPACE: 'backfill-1',
       RFM_TOPIC_ORDERS: 'o',
       RFM_TOPIC_SEGMENT_CHANGES: 's',
@@ -109,7 +111,12 @@ describe('loadConfig', () => {
       username: 'ru',
       password: 'rp',
     });
-    expect(config.redis).toEqual({ url: 'rediss://cache:6380/2', username: 'rfm', password: 'secret' });
+    expect(config.redis).toEqual({
+      url: 'rediss://cache:6380',
+      username: 'rfm',
+      password: 'secret',
+      cluster: true,
+    });
     expect(config.topics).toEqual({
       orders: 'o',
       segmentChanges: 's',
@@ -176,6 +183,10 @@ describe('loadConfig', () => {
     [{ SCHEMA_REGISTRY_URL: 'localhost:8081' }, /SCHEMA_REGISTRY_URL="localhost:8081": must start with http/],
     [{ SCHEMA_REGISTRY_USERNAME: 'u' }, /SCHEMA_REGISTRY_PASSWORD is unset: basic auth needs both/],
     [{ REDIS_URL: 'http://cache:6379' }, /REDIS_URL=<hidden>: must start with redis:\/\/ or rediss:\/\//],
+    [
+      { REDIS_URL: 'redis://cache:7001/2', REDIS_CLUSTER: 'true' },
+      /REDIS_URL=<hidden>: a Redis Cluster has database 0 only/,
+    ],
     [{ RFM_CURRENCY: 'dollars' }, /RFM_CURRENCY="dollars": must be an ISO-4217 currency code/],
     [
       { RFM_EXCHANGE_RATES: 'EUR:1.08' },
@@ -267,6 +278,24 @@ describe('redisOptions', () => {
       username: 'acl',
       password: 'pw',
     });
+  });
+});
+
+describe('createRedis', () => {
+  it('makes a single Redis client, or with REDIS_CLUSTER a Cluster client seeded from REDIS_URL', () => {
+    const single = createRedis(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6390' }), { lazyConnect: true });
+    const cluster = createRedis(loadConfig({ REDIS_URL: 'redis://127.0.0.1:7090', REDIS_CLUSTER: 'true' }), {
+      lazyConnect: true,
+    });
+    try {
+      expect(single.isCluster).toBe(false);
+      expect(cluster.isCluster).toBe(true);
+      expect((cluster as Cluster).options.enableAutoPipelining).toBe(true);
+      expect((cluster as Cluster).options.redisOptions).toMatchObject({ connectionName: 'rfm-stream' });
+    } finally {
+      single.disconnect();
+      cluster.disconnect();
+    }
   });
 });
 

@@ -3,39 +3,27 @@
 // compared with the batch reference at the last event's day. Then replayed with
 // `rfm backfill`: into an empty namespace, interrupted and resumed, it gives the
 // live run's state and event ids; into the live namespace, it changes nothing.
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calibrationSummaries } from '../../src/domain/clv/calibration.js';
 import { fitValueModels } from '../../src/domain/clv/fit.js';
-import { factsOf } from '../../src/domain/facts.js';
 import type { Order } from '../../src/domain/order.js';
 import { RETENTION_DAYS } from '../../src/domain/retention.js';
-import { MODELS } from '../../src/domain/segments.js';
-import type { Thresholds } from '../../src/domain/thresholds.js';
 import { dayOf, nextMonthStart } from '../../src/domain/time.js';
 import { presetFile } from '../../src/ingest/source.js';
 import { registerKpiGauges } from '../../src/ops/kpi-gauges.js';
-import {
-  readCdnowMaster,
-  referenceChurn,
-  referenceMonthChurn,
-  referenceRetention,
-  referenceSnapshot,
-} from '../../src/reference/index.js';
-import { CustomerStore } from '../../src/state/customer-store.js';
+import { readCdnowMaster, referenceMonthChurn, referenceRetention } from '../../src/reference/index.js';
 import { Keys } from '../../src/state/keys.js';
 import { populationKpis } from '../../src/state/kpi-view.js';
-import { PartitionIndex } from '../../src/state/partition-index.js';
-import { ThresholdsStore } from '../../src/state/thresholds-store.js';
 import { startBackfill } from '../../src/stream/backfill.js';
 import { replayOrders } from '../../src/stream/order-replay.js';
 import { startProcessor } from '../../src/stream/processor-runner.js';
+import { expectCdnowReferenceState } from '../support/cdnow-reference.js';
 import { testConfig } from '../support/config.js';
 import { dropNamespace } from '../support/engine.js';
 import { collectEventIds, testKafka } from '../support/kafka.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
+import { testRedis } from '../support/redis.js';
 import { differences, dumpNamespace } from '../support/state-dump.js';
 import { importPreset, setUpTopics } from '../support/topics.js';
 
@@ -46,7 +34,7 @@ const CDNOW_CALIBRATION = { calibrationEndDay: dayOf(Date.UTC(1997, 8, 30)), day
 
 describe('CDNOW_master through Kafka, against the reference', () => {
   const config = testConfig('cdnow', { topics: { partitions: PARTITIONS } });
-  const redis = new Redis(stackEndpoints().redisUrl);
+  const redis = testRedis();
   const replayConfig = { ...config, namespace: `${config.namespace}-replay` };
   let runSeconds = 0;
 
@@ -71,64 +59,7 @@ describe('CDNOW_master through Kafka, against the reference', () => {
   });
 
   it('has every customer in the state and segments of the reference, with zero mismatches', async () => {
-    const orders = readCdnowMaster(presetFile('cdnow'));
-    const lastDay = Math.max(...orders.map((o) => dayOf(o.eventTime)));
-    const keys = new Keys(config.namespace);
-    const thresholds = (await new ThresholdsStore(redis, keys, config.topics.orders).current()) as Thresholds;
-    expect(thresholds.day).toBe(lastDay);
-    for (let p = 0; p < PARTITIONS; p++) {
-      expect((await new PartitionIndex(redis, keys, config.topics.orders, p).clock()).today).toBe(lastDay);
-    }
-
-    const reference = referenceSnapshot(orders, {
-      today: lastDay,
-      windowDays: config.windowDays,
-      thresholdsDay: lastDay,
-    });
-    expect(thresholds).toEqual(reference.thresholds);
-    expect(reference.customers.size).toBe(23_570);
-
-    const stored = await new CustomerStore(redis, keys, config.topics.orders).readMany(
-      reference.customers.keys(),
-    );
-    const mismatches: Record<string, number> = { missing: 0, r: 0, f: 0, m: 0, scores: 0, churn: 0 };
-    for (const model of MODELS) mismatches[model] = 0;
-    const examples: string[] = [];
-    for (const [id, expected] of reference.customers) {
-      const customer = stored.get(id);
-      if (!customer || customer.version === '') {
-        mismatches.missing = (mismatches.missing ?? 0) + 1;
-        continue;
-      }
-      const facts = factsOf(customer.state, lastDay, config.windowDays);
-      const count = (what: string, same: boolean) => {
-        if (same) return;
-        mismatches[what] = (mismatches[what] ?? 0) + 1;
-        if (examples.length < 10) examples.push(`${id} ${what}`);
-      };
-      count('r', facts.r === expected.r);
-      count('f', facts.f === expected.f);
-      count('m', facts.m === expected.m);
-      count('scores', JSON.stringify(customer.scores) === JSON.stringify(expected.scores));
-      for (const model of MODELS) count(model, customer.segments?.[model] === expected.segments[model]);
-      count('churn', JSON.stringify(customer.churn) === JSON.stringify(referenceChurn(expected)));
-    }
-    expect({ mismatches, examples }).toEqual({
-      mismatches: {
-        missing: 0,
-        r: 0,
-        f: 0,
-        m: 0,
-        scores: 0,
-        churn: 0,
-        rfm8: 0,
-        'rfm-scores': 0,
-        tier: 0,
-        lifecycle: 0,
-        activity: 0,
-      },
-      examples: [],
-    });
+    await expectCdnowReferenceState(redis, config, PARTITIONS);
   });
 
   it('has the churn rate of every complete month and the retention of every cohort of the reference, also as gauges', async () => {

@@ -4,19 +4,19 @@
 // processor core over the real Redis, fed as consumers with different fetch
 // patterns would feed it.
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/domain/order.js';
 import type { Thresholds } from '../../src/domain/thresholds.js';
 import { DAY_MS } from '../../src/domain/time.js';
 import type { Keys } from '../../src/state/keys.js';
+import type { RedisClient } from '../../src/state/scripts.js';
 import { ThresholdsStore } from '../../src/state/thresholds-store.js';
 import { dropNamespace, type EngineRun, partitionOrders, runEngine } from '../support/engine.js';
 import { uniqueName } from '../support/kafka.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
+import { testRedis } from '../support/redis.js';
 import { differences, dumpNamespace, type StateDump } from '../support/state-dump.js';
 
-const redis = new Redis(stackEndpoints().redisUrl);
+const redis = testRedis();
 afterAll(() => redis.quit());
 
 const START = Date.UTC(2024, 0, 1);
@@ -184,7 +184,7 @@ describe('replaying the same input', () => {
 
 /** A thresholds store that calls `beforeSave` first: counting ticks, or throwing to crash in one. */
 function storeWith(beforeSave: () => void) {
-  return (r: Redis, k: Keys, t: string): ThresholdsStore =>
+  return (r: RedisClient, k: Keys, t: string): ThresholdsStore =>
     new (class extends ThresholdsStore {
       override async save(thresholds: Thresholds): Promise<void> {
         beforeSave();

@@ -1,7 +1,6 @@
 // Churn rate and cohort retention of the streaming state against the reference,
 // over random histories with late and duplicate events, on several partitions.
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/domain/order.js';
 import { RETENTION_DAYS } from '../../src/domain/retention.js';
@@ -10,9 +9,9 @@ import { referenceMonthChurn, referenceRetention } from '../../src/reference/ind
 import { Keys } from '../../src/state/keys.js';
 import { populationKpis } from '../../src/state/kpi-view.js';
 import { dropNamespace, partitionOrders, runEngine } from '../support/engine.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
+import { testRedis } from '../support/redis.js';
 
-const redis = new Redis(stackEndpoints().redisUrl);
+const redis = testRedis();
 afterAll(() => redis.quit());
 
 const START = Date.UTC(2024, 0, 1);

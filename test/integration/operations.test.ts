@@ -4,7 +4,6 @@
 // evaluated through its HTTP API; each alert is made to fire by its condition.
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +31,7 @@ import {
   type RunningPrometheus,
   startPrometheus,
 } from '../support/prometheus.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
+import { testRedis } from '../support/redis.js';
 
 const repo = (path: string) => new URL(`../../${path}`, import.meta.url);
 const DAY0 = Date.UTC(2025, 0, 1, 12);
@@ -124,7 +123,7 @@ const QUIET_ALERTS: Record<string, { why: string; series: string }> = {
 
 describe('operations: HTTP port, metrics, dashboard and alerts through a real Prometheus', () => {
   const config = testConfig('ops', { topics: { partitions: 2 } });
-  const redis = new Redis(stackEndpoints().redisUrl);
+  const redis = testRedis();
   const kafka = testKafka();
   const producer = kafka.producer();
   let codec: AvroCodec;

@@ -1,16 +1,15 @@
 // A crash between the Redis write and the Kafka send loses no output: the
 // changes wait in the customers' outboxes, the restarted processor publishes
 // them with the same ids, and the redelivered records change nothing.
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OutputChange } from '../../src/domain/changes.js';
 import type { Order } from '../../src/domain/order.js';
 import { DAY_MS } from '../../src/domain/time.js';
 import { dropNamespace, partitionOrders, runEngine } from '../support/engine.js';
 import { uniqueName } from '../support/kafka.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
+import { testRedis } from '../support/redis.js';
 
-const redis = new Redis(stackEndpoints().redisUrl);
+const redis = testRedis();
 afterAll(() => redis.quit());
 
 const START = Date.UTC(2024, 5, 1, 10);

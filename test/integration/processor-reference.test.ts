@@ -2,7 +2,6 @@
 // random histories with duplicates and out-of-order events, every customer's
 // numbers and segments equal what the reference computes from scratch.
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { factsOf } from '../../src/domain/facts.js';
 import type { Order } from '../../src/domain/order.js';
@@ -16,9 +15,9 @@ import {
 } from '../../src/reference/index.js';
 import type { StoredCustomer } from '../../src/state/customer-store.js';
 import { dropNamespace, partitionOf, partitionOrders, runEngine } from '../support/engine.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
+import { testRedis } from '../support/redis.js';
 
-const redis = new Redis(stackEndpoints().redisUrl);
+const redis = testRedis();
 afterAll(() => redis.quit());
 
 const START = Date.UTC(2024, 0, 1);

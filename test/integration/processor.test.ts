@@ -1,7 +1,6 @@
 // `rfm run` end to end on a small topic: good orders become state and segment
 // changes with CloudEvents headers; every class of bad record goes to the DLQ
 // byte for byte with its reason, and the processor carries on.
-import { Redis } from 'ioredis';
 import type { IHeaders } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import { createSchemaRegistry } from '../../src/stream/schemas.js';
 import { testConfig } from '../support/config.js';
 import { dropNamespace } from '../support/engine.js';
 import { collectRecords, testKafka, uniqueName } from '../support/kafka.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
+import { testRedis } from '../support/redis.js';
 import { setUpTopics } from '../support/topics.js';
 
 const DAY0 = Date.UTC(2025, 2, 1, 12);
@@ -24,7 +23,7 @@ const header = (headers: IHeaders | undefined, name: string) => headers?.[name]?
 
 describe('rfm run on a small topic', () => {
   const config = testConfig('proc', { topics: { partitions: 2 } });
-  const redis = new Redis(stackEndpoints().redisUrl);
+  const redis = testRedis();
   const kafka = testKafka();
   let codec: AvroCodec;
   const bad: { reason: string; value: Buffer }[] = [];

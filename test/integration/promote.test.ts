@@ -2,7 +2,6 @@
 // while orders keep arriving, and loses or double counts none of them. The
 // namespace it ends in holds exactly the state of one clean pass over the topic,
 // and the live output topics hold exactly the clean pass's event ids.
-import { Redis } from 'ioredis';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +19,7 @@ import { createSchemaRegistry } from '../../src/stream/schemas.js';
 import { testConfig } from '../support/config.js';
 import { dropNamespace } from '../support/engine.js';
 import { collectEventIds, testKafka } from '../support/kafka.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
+import { testRedis } from '../support/redis.js';
 import { differences, dumpNamespace } from '../support/state-dump.js';
 import { setUpTopics } from '../support/topics.js';
 
@@ -55,7 +54,7 @@ describe('promoting a backfilled namespace', () => {
     ...config,
     namespace: `${config.namespace}-${suffix}`,
   });
-  const redis = new Redis(stackEndpoints().redisUrl);
+  const redis = testRedis();
   const kafka: Kafka = testKafka();
   let producer: Producer;
   let codec: AvroCodec;

@@ -3,7 +3,6 @@
 // and the event ids are those of one process owning them all. Two coordinators
 // over the real Redis stand for the two processes.
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OutputChange } from '../../src/domain/changes.js';
 import type { Order } from '../../src/domain/order.js';
@@ -15,10 +14,10 @@ import { defineScripts } from '../../src/state/scripts.js';
 import { ThresholdsStore } from '../../src/state/thresholds-store.js';
 import { dropNamespace, partitionOrders, runEngine } from '../support/engine.js';
 import { uniqueName } from '../support/kafka.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
+import { testRedis } from '../support/redis.js';
 import { differences, dumpNamespace } from '../support/state-dump.js';
 
-const redis = new Redis(stackEndpoints().redisUrl);
+const redis = testRedis();
 defineScripts(redis);
 afterAll(() => redis.quit());
 

@@ -2,7 +2,6 @@
 // TIME transitions the reference predicts, on the day it predicts them, for the
 // models that change with time alone and for churn risk, P(alive) included.
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ValueModel } from '../../src/domain/clv/value-model.js';
 import type { Order } from '../../src/domain/order.js';
@@ -15,9 +14,9 @@ import {
   referenceSegments,
 } from '../../src/reference/index.js';
 import { dropNamespace, runEngine } from '../support/engine.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
+import { testRedis } from '../support/redis.js';
 
-const redis = new Redis(stackEndpoints().redisUrl);
+const redis = testRedis();
 afterAll(() => redis.quit());
 
 const START = Date.UTC(2024, 0, 1);

@@ -3,17 +3,16 @@
 // twice: the state and the event ids are those of a clean run, wherever the
 // failures fall (in an order step or in the middle of a thresholds tick).
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
 import { KafkaJSConnectionError } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/domain/order.js';
 import { DAY_MS } from '../../src/domain/time.js';
 import { dropNamespace, type EngineRun, partitionOrders, runEngine } from '../support/engine.js';
 import { uniqueName } from '../support/kafka.js';
-import { stackEndpoints } from '../support/stack-endpoints.js';
+import { testRedis } from '../support/redis.js';
 import { differences, dumpNamespace } from '../support/state-dump.js';
 
-const redis = new Redis(stackEndpoints().redisUrl);
+const redis = testRedis();
 afterAll(() => redis.quit());
 
 const START = Date.UTC(2024, 0, 1);

@@ -2,7 +2,6 @@
 // from the topic with the CLI, the published parameters found, and a running
 // processor taking the new version without a restart: every customer's P(alive)
 // and churn risk then equal the reference.
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FitSummary } from '../../src/cli/fit.js';
@@ -18,6 +17,7 @@ import { replayOrders } from '../../src/stream/order-replay.js';
 import { type RunningProcessor, startProcessor } from '../../src/stream/processor-runner.js';
 import { testConfig } from '../support/config.js';
 import { dropNamespace } from '../support/engine.js';
+import { testRedis } from '../support/redis.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { importPreset, setUpTopics } from '../support/topics.js';
 
@@ -26,7 +26,7 @@ const PARTITIONS = 2;
 
 describe('rfm fit on CDNOW_sample through Kafka', () => {
   const config = testConfig('fit', { topics: { partitions: PARTITIONS } });
-  const redis = new Redis(stackEndpoints().redisUrl);
+  const redis = testRedis();
   const keys = new Keys(config.namespace);
   let processor: RunningProcessor;
   let fit: FitSummary;

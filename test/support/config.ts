@@ -2,16 +2,18 @@
 // namespace and group names no other test uses.
 import { type Config, type ConfigOverrides, loadConfig } from '../../src/config/config.js';
 import { uniqueName } from './kafka.js';
-import { stackEndpoints } from './stack-endpoints.js';
+import { stackEndpoints, testRedisEndpoint } from './stack-endpoints.js';
 
 export function testConfig(prefix: string, overrides: ConfigOverrides = {}): Readonly<Config> {
   const stack = stackEndpoints();
+  const redis = testRedisEndpoint(stack);
   const base = uniqueName(prefix);
   return loadConfig(
     {
       KAFKA_BROKERS: stack.kafkaBrokers,
       SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-      REDIS_URL: stack.redisUrl,
+      REDIS_URL: redis.url,
+      REDIS_CLUSTER: String(redis.cluster),
     },
     {
       namespace: base,

@@ -2,15 +2,15 @@
 // in-memory partitions of orders against the real Redis, collecting what it
 // publishes: the streaming side of the reference comparisons, without Kafka.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { ChurnRiskChange, OutputChange, SegmentChange } from '../../src/domain/changes.js';
 import type { ValueModel } from '../../src/domain/clv/value-model.js';
 import type { Order } from '../../src/domain/order.js';
 import { Coordinator } from '../../src/processor/coordinator.js';
+import { clearNamespace } from '../../src/state/clear-namespace.js';
 import { CustomerStore, type StoredCustomer } from '../../src/state/customer-store.js';
 import { Keys } from '../../src/state/keys.js';
 import { PartitionIndex } from '../../src/state/partition-index.js';
-import { defineScripts } from '../../src/state/scripts.js';
+import { defineScripts, type RedisClient } from '../../src/state/scripts.js';
 import { ThresholdsStore } from '../../src/state/thresholds-store.js';
 import { ValueModelStore } from '../../src/state/value-model-store.js';
 import { uniqueName } from './kafka.js';
@@ -41,7 +41,7 @@ export function partitionOrders(orders: readonly Order[], partitionCount: number
 }
 
 export async function runEngine(
-  redis: Redis,
+  redis: RedisClient,
   partitions: Order[][],
   options: {
     windowDays?: number;
@@ -63,7 +63,7 @@ export async function runEngine(
     /** Called before each publish; throwing there simulates a crash between Redis and Kafka. */
     beforePublish?: (changes: OutputChange[]) => void;
     /** The store of thresholds versions; a failing one simulates a crash in a tick. */
-    thresholdsStore?: (redis: Redis, keys: Keys, topic: string) => ThresholdsStore;
+    thresholdsStore?: (redis: RedisClient, keys: Keys, topic: string) => ThresholdsStore;
     /**
      * Retry a drain that failed, up to this many times in a row, as the running
      * processor does after a transient failure (Kafka away): no restart between.
@@ -148,11 +148,6 @@ export async function runEngine(
   };
 }
 
-export async function dropNamespace(redis: Redis, namespace: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.del(...found);
-  } while (cursor !== '0');
+export async function dropNamespace(redis: RedisClient, namespace: string): Promise<void> {
+  await clearNamespace(redis, new Keys(namespace));
 }

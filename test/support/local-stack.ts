@@ -1,4 +1,5 @@
-// Drives deploy/local/stack, the Docker-free stack, from the test harness.
+// Drives deploy/local/stack, the Docker-free stack, from the test harness, with
+// its Redis Cluster.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -9,7 +10,10 @@ const script = fileURLToPath(new URL('../../deploy/local/stack', import.meta.url
 
 async function stack(command: string): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await run('bash', [script, command], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run('bash', [script, command], {
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, RFM_REDIS_CLUSTER: '1' },
+    });
     return { code: 0, stdout };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -35,6 +39,7 @@ export async function startLocalStack(): Promise<StackEndpoints> {
     kafkaBrokers: required(env, 'KAFKA_BROKERS'),
     schemaRegistryUrl: required(env, 'SCHEMA_REGISTRY_URL'),
     redisUrl: required(env, 'REDIS_URL'),
+    redisClusterUrl: required(env, 'REDIS_CLUSTER_URL'),
     source: 'local-stack',
   };
 }

@@ -1,7 +1,10 @@
 // A namespace's state as plain data, for comparing two namespaces that should
 // hold the same state: every key with its value, the namespace taken out of the
 // key names.
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import { batchOf } from '../../src/state/redis-batch.js';
+import type { RedisClient } from '../../src/state/scripts.js';
+import { scanKeys } from './redis.js';
 
 export type StateDump = Map<string, unknown>;
 
@@ -11,14 +14,8 @@ export type StateDump = Map<string, unknown>;
  * concurrent writers and counts writes, so it depends on how records were batched;
  * and the namespace's own records (`:live`, `:backfill`), which say who feeds it.
  */
-export async function dumpNamespace(redis: Redis, namespace: string): Promise<StateDump> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 2000);
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== '0');
+export async function dumpNamespace(redis: RedisClient, namespace: string): Promise<StateDump> {
+  const keys = await scanKeys(redis, `${namespace}:*`);
   const stateKeys = keys.filter((key) => /^[^:]+:(c|p|thresholds):/.test(key)).sort();
   const types = await pipelined(redis, stateKeys, (p, key) => p.type(key));
   const values = await pipelined(redis, stateKeys, (p, key, i) => {
@@ -45,13 +42,13 @@ export async function dumpNamespace(redis: Redis, namespace: string): Promise<St
 }
 
 async function pipelined(
-  redis: Redis,
+  redis: RedisClient,
   keys: string[],
-  queue: (pipeline: ReturnType<Redis['pipeline']>, key: string, i: number) => void,
+  queue: (pipeline: ChainableCommander, key: string, i: number) => void,
 ): Promise<unknown[]> {
   const results: unknown[] = [];
   for (let start = 0; start < keys.length; start += 5000) {
-    const pipeline = redis.pipeline();
+    const pipeline = batchOf(redis);
     keys.slice(start, start + 5000).forEach((key, i) => {
       queue(pipeline, key, start + i);
     });
