@@ -114,10 +114,14 @@ export async function baseline(): Promise<Baseline> {
   }
 }
 
-/** Captures and judges what `stack` holds, records the row, then asserts nothing was lost or counted twice. */
+/**
+ * Captures and judges what `stack` holds, records the row, then asserts nothing
+ * was lost or counted twice: against the reference over `events`, and against
+ * the clean run unless `expected` is null (an input the clean run did not have).
+ */
 export async function conclude(
   stack: FaultStack,
-  expected: Baseline,
+  expected: Baseline | null,
   row: Omit<ResultRow, 'lost' | 'doubleCounted' | 'events'>,
   events = dataset().events,
 ): Promise<Verdict> {
