@@ -162,6 +162,8 @@ async function runDemo(base: Readonly<Config>): Promise<void> {
   const urls = await serviceUrls(config);
 
   const interactive = process.stdout.isTTY === true;
+  // The view lists them; without a terminal, say them once.
+  if (!interactive) for (const { name, url } of urls) say(`${name}: ${url}`);
   const screen = new Screen();
   if (interactive) screen.open();
   let firstChangeAfter: number | null = null;

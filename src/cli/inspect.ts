@@ -3,22 +3,13 @@ import type { Command } from 'commander';
 import { MODELS } from '../domain/segments.js';
 import { createLogger } from '../ops/logger.js';
 import { type CustomerView, customerView } from '../state/views.js';
-import { addConfigFlags, type ConfigFlag, commandConfig } from './options.js';
+import { addConfigFlags, type ConfigFlag, commandConfig, VALUE_FLAGS } from './options.js';
 import { openStateScope } from './state-scope.js';
 
 const FLAGS: readonly ConfigFlag[] = [
   { flags: '--orders-topic <name>', path: 'topics.orders', description: 'input topic' },
   { flags: '--window <days>', path: 'windowDays', description: "rolling window of F and M, e.g. '365d'" },
-  {
-    flags: '--clv-horizon <days>',
-    path: 'clvHorizonDays',
-    description: "horizon of expected transactions and CLV, e.g. '365d'",
-  },
-  {
-    flags: '--clv-discount-rate <rate>',
-    path: 'clvDiscountRate',
-    description: 'yearly discount rate of CLV, e.g. 0.1',
-  },
+  ...VALUE_FLAGS,
 ];
 
 export function registerInspect(program: Command): void {

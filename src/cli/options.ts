@@ -27,6 +27,20 @@ export const GLOBAL_FLAGS: readonly ConfigFlag[] = [
   },
 ];
 
+/** How a fitted value model is applied: `rfm run`, `rfm inspect` and the HTTP view share them. */
+export const VALUE_FLAGS: readonly ConfigFlag[] = [
+  {
+    flags: '--clv-horizon <days>',
+    path: 'clvHorizonDays',
+    description: "horizon of expected transactions and CLV, e.g. '365d'",
+  },
+  {
+    flags: '--clv-discount-rate <rate>',
+    path: 'clvDiscountRate',
+    description: 'yearly discount rate of CLV, e.g. 0.1',
+  },
+];
+
 export function configOption(flag: ConfigFlag): Option {
   const source: { env: string; default?: string } = CONFIG_SOURCES[flag.path];
   const fallback = source.default ? `, default: ${source.default}` : '';

@@ -9,7 +9,7 @@ import { registerKpiGauges } from '../ops/kpi-gauges.js';
 import { createLogger } from '../ops/logger.js';
 import { Metrics } from '../ops/metrics.js';
 import { type LiveProcessor, startLive } from '../stream/live-runner.js';
-import { addConfigFlags, type ConfigFlag, commandConfig, environmentHelp } from './options.js';
+import { addConfigFlags, type ConfigFlag, commandConfig, environmentHelp, VALUE_FLAGS } from './options.js';
 
 const FLAGS: readonly ConfigFlag[] = [
   { flags: '--orders-topic <name>', path: 'topics.orders', description: 'input topic' },
@@ -43,16 +43,7 @@ const FLAGS: readonly ConfigFlag[] = [
     path: 'churnAfterDays',
     description: "days without a purchase that make a customer lapsed in the churn rate, e.g. '90d'",
   },
-  {
-    flags: '--clv-horizon <days>',
-    path: 'clvHorizonDays',
-    description: "horizon of expected transactions and CLV, e.g. '365d'",
-  },
-  {
-    flags: '--clv-discount-rate <rate>',
-    path: 'clvDiscountRate',
-    description: 'yearly discount rate of CLV, e.g. 0.1',
-  },
+  ...VALUE_FLAGS,
   {
     flags: '--max-future <duration>',
     path: 'maxFutureSkewMs',

@@ -8,7 +8,7 @@ import { type Config, kafkaClientConfig, redisOptions } from '../config/config.j
 import { RfmError } from '../errors.js';
 import { kafkaLogging, type Logger } from '../ops/logger.js';
 import { Keys } from '../state/keys.js';
-import type { KpiScope } from '../state/kpi-view.js';
+import { type KpiScope, kpiScopeOf } from '../state/kpi-view.js';
 import { LivePointer } from '../state/live-pointer.js';
 
 export async function openStateScope(
@@ -35,15 +35,7 @@ export async function openStateScope(
   const redis = new Redis({ ...redisOptions(config), maxRetriesPerRequest: 3 });
   const live = await new LivePointer(redis, new Keys(config.namespace)).read();
   return {
-    redis,
-    keys: new Keys(live.namespace),
-    topic: config.topics.orders,
-    partitionCount,
-    windowDays: config.windowDays,
-    clvHorizonDays: config.clvHorizonDays,
-    clvDiscountRate: config.clvDiscountRate,
-    churnAfterDays: config.churnAfterDays,
-    allowedLatenessDays: config.allowedLatenessDays,
+    ...kpiScopeOf(config, redis, new Keys(live.namespace), partitionCount),
     close: () => redis.disconnect(),
   };
 }

@@ -1,9 +1,13 @@
 // The population KPIs of `rfm report` and the Prometheus gauges: the churn rate
 // of each month and the retention of each first-purchase cohort, summed over
 // the partitions' counts.
+
+import type { Config } from '../config/config.js';
 import { RETENTION_DAYS } from '../domain/retention.js';
 import { dayOf, nextMonthStart } from '../domain/time.js';
+import type { Keys } from './keys.js';
 import { PartitionIndex } from './partition-index.js';
+import type { RedisClient } from './scripts.js';
 import type { StateScope } from './views.js';
 
 export interface MonthChurn {
@@ -36,6 +40,29 @@ export interface PopulationKpis {
 export interface KpiScope extends StateScope {
   churnAfterDays: number | null;
   allowedLatenessDays: number;
+}
+
+/** The scope of the state of `keys`' namespace under the configuration's rules. */
+export function kpiScopeOf(
+  config: Pick<
+    Config,
+    'topics' | 'windowDays' | 'clvHorizonDays' | 'clvDiscountRate' | 'churnAfterDays' | 'allowedLatenessDays'
+  >,
+  redis: RedisClient,
+  keys: Keys,
+  partitionCount: number,
+): KpiScope {
+  return {
+    redis,
+    keys,
+    topic: config.topics.orders,
+    partitionCount,
+    windowDays: config.windowDays,
+    clvHorizonDays: config.clvHorizonDays,
+    clvDiscountRate: config.clvDiscountRate,
+    churnAfterDays: config.churnAfterDays,
+    allowedLatenessDays: config.allowedLatenessDays,
+  };
 }
 
 export async function populationKpis(scope: KpiScope): Promise<PopulationKpis> {

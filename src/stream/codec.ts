@@ -42,22 +42,30 @@ export class AvroCodec {
   // epoch-millisecond numbers, and avsc refuses longs beyond 2^53 rather than round them.
   private readonly types: Record<SchemaName, Type>;
   private readonly lenientTypes = new Map<SchemaName, Type>();
-  private readonly headers: Record<SchemaName, Buffer>;
+  private readonly headers: Partial<Record<SchemaName, Buffer>>;
   private readonly readers = new Map<string, Promise<Reader>>();
 
-  /** `ids` are the registry ids of this version's schemas (from registerSchemas or lookupSchemaIds). */
+  /**
+   * `ids` are the registry ids of this version's schemas (from registerSchemas or
+   * lookupSchemaIds), needed only to encode: a codec that only reads takes `{}`,
+   * since every record names its writer schema.
+   */
   constructor(
     private readonly registry: SchemaRegistry,
-    ids: SchemaIds,
+    ids: Partial<SchemaIds>,
   ) {
     const names = Object.keys(SCHEMA_FILES) as SchemaName[];
     this.types = Object.fromEntries(
       names.map((n) => [n, avro.Type.forSchema(loadSchema(n) as never)]),
     ) as Record<SchemaName, Type>;
-    this.headers = Object.fromEntries(names.map((n) => [n, wireHeader(ids[n])])) as Record<
-      SchemaName,
-      Buffer
-    >;
+    this.headers = Object.fromEntries(
+      names.flatMap((n) => (ids[n] === undefined ? [] : [[n, wireHeader(ids[n])]])),
+    );
+  }
+
+  /** A codec that decodes records of any registered writer schema and encodes none. */
+  static forReading(registry: SchemaRegistry): AvroCodec {
+    return new AvroCodec(registry, {});
   }
 
   encodeOrder(event: OrderEvent): Buffer {
@@ -92,6 +100,8 @@ export class AvroCodec {
   }
 
   private encode(name: SchemaName, value: object): Buffer {
+    const header = this.headers[name];
+    if (!header) throw new Error(`this codec has no registry id for ${SCHEMA_FILES[name]}: it only reads`);
     const type = this.types[name];
     let body: Buffer;
     try {
@@ -107,7 +117,7 @@ export class AvroCodec {
         },
       );
     }
-    return Buffer.concat([this.headers[name], body]);
+    return Buffer.concat([header, body]);
   }
 
   private async decode<T>(name: SchemaName, value: Buffer | null): Promise<T> {

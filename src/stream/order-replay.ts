@@ -11,7 +11,7 @@ import { isRetriable } from '../errors.js';
 import type { Logger } from '../ops/logger.js';
 import { AvroCodec } from './codec.js';
 import { connect, createKafka } from './kafka.js';
-import { createSchemaRegistry, lookupSchemaIds } from './schemas.js';
+import { createSchemaRegistry } from './schemas.js';
 
 export interface ReplayCounts {
   /** Records read. */
@@ -36,7 +36,7 @@ export async function replayOrders(
   const topic = config.topics.orders;
   const kafka = createKafka(config, logger);
   const registry = createSchemaRegistry(config);
-  const codec = new AvroCodec(registry, await lookupSchemaIds(registry, config));
+  const codec = AvroCodec.forReading(registry);
   const admin: Admin = await connect(kafka.admin(), config);
   const groupId = `${config.groupId}-replay-${randomUUID()}`;
   let consumer: Consumer | null = null;

@@ -5,7 +5,7 @@ import { type Config, kafkaClientConfig } from '../config/config.js';
 import type { ChurnRiskChange, SegmentChange } from '../domain/changes.js';
 import { kafkaLogging, type Logger } from '../ops/logger.js';
 import { AvroCodec } from './codec.js';
-import { createSchemaRegistry, lookupSchemaIds } from './schemas.js';
+import { createSchemaRegistry } from './schemas.js';
 
 export type FedChange =
   | { kind: 'segment'; change: SegmentChange }
@@ -38,7 +38,7 @@ export async function startOutputFeed(
 ): Promise<OutputFeed> {
   const kafka = new Kafka(kafkaClientConfig(config, kafkaLogging(logger)));
   const registry = createSchemaRegistry(config);
-  const codec = new AvroCodec(registry, await lookupSchemaIds(registry, config));
+  const codec = AvroCodec.forReading(registry);
   const groupId = `${config.groupId}.feed.${process.pid}.${Date.now().toString(36)}`;
   const admin = kafka.admin();
   await admin.connect();

@@ -12,7 +12,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { Coordinator, type QueuedRecord } from '../processor/coordinator.js';
 import { CustomerStore } from '../state/customer-store.js';
 import { Keys } from '../state/keys.js';
-import { type PopulationKpis, populationKpis } from '../state/kpi-view.js';
+import { kpiScopeOf, type PopulationKpis, populationKpis } from '../state/kpi-view.js';
 import { PartitionIndex } from '../state/partition-index.js';
 import { defineScripts } from '../state/scripts.js';
 import { ThresholdsStore } from '../state/thresholds-store.js';
@@ -337,17 +337,7 @@ export async function startProcessor(
     kafka: () => admin.describeCluster(),
   });
 
-  const scope = {
-    redis,
-    keys,
-    topic,
-    partitionCount,
-    windowDays: config.windowDays,
-    clvHorizonDays: config.clvHorizonDays,
-    clvDiscountRate: config.clvDiscountRate,
-    churnAfterDays: config.churnAfterDays,
-    allowedLatenessDays: config.allowedLatenessDays,
-  };
+  const scope = kpiScopeOf(config, redis, keys, partitionCount);
   return {
     stats,
     async idle(pollMs = 500) {

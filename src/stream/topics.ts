@@ -1,6 +1,6 @@
 // The topics rfm-stream reads and writes: what they should look like, and
 // creating the missing ones (never altering one that exists).
-import type { Admin } from 'kafkajs';
+import type { Admin, ITopicConfig } from 'kafkajs';
 import type { Config } from '../config/config.js';
 import { RfmError } from '../errors.js';
 
@@ -50,14 +50,7 @@ export async function ensureTopics(
   // kafkajs answers "already exists" (false) only when every topic of a call does.
   for (const spec of missing) {
     const { topic, numPartitions, replicationFactor } = spec;
-    if (
-      await admin.createTopics({
-        topics: [{ topic, numPartitions, replicationFactor }],
-        waitForLeaders: true,
-      })
-    ) {
-      created.push(spec);
-    }
+    if (await createTopic(admin, { topic, numPartitions, replicationFactor })) created.push(spec);
   }
   const createdNames = new Set(created.map((spec) => spec.topic));
   const others = specs.filter((spec) => !createdNames.has(spec.topic));
@@ -70,6 +63,31 @@ export async function ensureTopics(
     }
   }
   return { created, existing };
+}
+
+/**
+ * Creates one topic and waits for its partitions' leaders. kafkajs waits out
+ * LEADER_NOT_AVAILABLE only; a broker that has created the topic but does not
+ * show it in its metadata yet (UNKNOWN_TOPIC_OR_PARTITION, seen on a busy
+ * machine) is waited out here. Returns false when the topic existed.
+ */
+async function createTopic(admin: Admin, topic: ITopicConfig): Promise<boolean> {
+  try {
+    return await admin.createTopics({ topics: [topic], waitForLeaders: true });
+  } catch (error) {
+    if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+  }
+  for (const deadline = Date.now() + 30_000; ; ) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic.topic] });
+      if (topics[0]?.partitions.every((p) => p.leader >= 0)) return true;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline)
+      throw new RfmError('KAFKA_UNAVAILABLE', `topic ${topic.topic} has no leaders after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** @throws RfmError TOPIC_MISSING, naming the command that creates it. */

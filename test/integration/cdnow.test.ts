@@ -15,7 +15,6 @@ import { RETENTION_DAYS } from '../../src/domain/retention.js';
 import { MODELS } from '../../src/domain/segments.js';
 import type { Thresholds } from '../../src/domain/thresholds.js';
 import { dayOf, nextMonthStart } from '../../src/domain/time.js';
-import { importOrders } from '../../src/ingest/importer.js';
 import { presetFile } from '../../src/ingest/source.js';
 import { registerKpiGauges } from '../../src/ops/kpi-gauges.js';
 import {
@@ -33,13 +32,12 @@ import { ThresholdsStore } from '../../src/state/thresholds-store.js';
 import { startBackfill } from '../../src/stream/backfill.js';
 import { replayOrders } from '../../src/stream/order-replay.js';
 import { startProcessor } from '../../src/stream/processor-runner.js';
-import { createSchemaRegistry, registerSchemas } from '../../src/stream/schemas.js';
-import { ensureTopics } from '../../src/stream/topics.js';
 import { testConfig } from '../support/config.js';
 import { dropNamespace } from '../support/engine.js';
 import { collectEventIds, testKafka } from '../support/kafka.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { differences, dumpNamespace } from '../support/state-dump.js';
+import { importPreset, setUpTopics } from '../support/topics.js';
 
 const silent = pino({ level: 'silent' });
 const PARTITIONS = 3;
@@ -53,22 +51,8 @@ describe('CDNOW_master through Kafka, against the reference', () => {
   let runSeconds = 0;
 
   beforeAll(async () => {
-    const admin = testKafka().admin();
-    await admin.connect();
-    await ensureTopics(admin, config);
-    await admin.disconnect();
-    await registerSchemas(createSchemaRegistry(config), config);
-    const summary = await importOrders(
-      {
-        file: presetFile('cdnow'),
-        format: { preset: 'cdnow' },
-        sort: true,
-        batchSize: 1000,
-        interactive: false,
-      },
-      config,
-      silent,
-    );
+    await setUpTopics(config);
+    const summary = await importPreset(config, 'cdnow');
     expect(summary.sent).toBe(69_659);
     const started = performance.now();
     const processor = await startProcessor(config, pino({ level: 'error' }));

@@ -12,12 +12,12 @@ import { customerView, populationReport, type StateScope } from '../../src/state
 import { AvroCodec } from '../../src/stream/codec.js';
 import { startProcessor } from '../../src/stream/processor-runner.js';
 import type { OrderEvent } from '../../src/stream/records.js';
-import { createSchemaRegistry, registerSchemas } from '../../src/stream/schemas.js';
-import { ensureTopics } from '../../src/stream/topics.js';
+import { createSchemaRegistry } from '../../src/stream/schemas.js';
 import { testConfig } from '../support/config.js';
 import { dropNamespace } from '../support/engine.js';
 import { collectRecords, testKafka, uniqueName } from '../support/kafka.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
+import { setUpTopics } from '../support/topics.js';
 
 const DAY0 = Date.UTC(2025, 2, 1, 12);
 const header = (headers: IHeaders | undefined, name: string) => headers?.[name]?.toString();
@@ -30,12 +30,7 @@ describe('rfm run on a small topic', () => {
   const bad: { reason: string; value: Buffer }[] = [];
 
   beforeAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, config);
-    await admin.disconnect();
-    const registry = createSchemaRegistry(config);
-    codec = new AvroCodec(registry, await registerSchemas(registry, config));
+    codec = new AvroCodec(createSchemaRegistry(config), await setUpTopics(config));
     const order = (over: Partial<OrderEvent>): OrderEvent => ({
       eventId: uniqueName('e'),
       customerId: 'alice',

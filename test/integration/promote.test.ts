@@ -16,13 +16,13 @@ import { AvroCodec } from '../../src/stream/codec.js';
 import { startLive } from '../../src/stream/live-runner.js';
 import { promote } from '../../src/stream/promote.js';
 import type { OrderEvent } from '../../src/stream/records.js';
-import { createSchemaRegistry, registerSchemas } from '../../src/stream/schemas.js';
-import { ensureTopics } from '../../src/stream/topics.js';
+import { createSchemaRegistry } from '../../src/stream/schemas.js';
 import { testConfig } from '../support/config.js';
 import { dropNamespace } from '../support/engine.js';
 import { collectEventIds, testKafka } from '../support/kafka.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
 import { differences, dumpNamespace } from '../support/state-dump.js';
+import { setUpTopics } from '../support/topics.js';
 
 const silent = pino({ level: 'silent' });
 const DAY0 = Date.UTC(2025, 0, 6);
@@ -80,12 +80,7 @@ describe('promoting a backfilled namespace', () => {
   };
 
   beforeAll(async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, config);
-    await admin.disconnect();
-    const registry = createSchemaRegistry(config);
-    codec = new AvroCodec(registry, await registerSchemas(registry, config));
+    codec = new AvroCodec(createSchemaRegistry(config), await setUpTopics(config));
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
   });

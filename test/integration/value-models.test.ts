@@ -8,8 +8,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FitSummary } from '../../src/cli/fit.js';
 import { createProgram } from '../../src/cli/program.js';
 import type { Order } from '../../src/domain/order.js';
-import { importOrders } from '../../src/ingest/importer.js';
-import { presetFile } from '../../src/ingest/source.js';
 import { customerFacts, referenceChurn, referencePAlive } from '../../src/reference/index.js';
 import { CustomerStore } from '../../src/state/customer-store.js';
 import { Keys } from '../../src/state/keys.js';
@@ -18,12 +16,10 @@ import { ValueModelStore } from '../../src/state/value-model-store.js';
 import { customerView } from '../../src/state/views.js';
 import { replayOrders } from '../../src/stream/order-replay.js';
 import { type RunningProcessor, startProcessor } from '../../src/stream/processor-runner.js';
-import { createSchemaRegistry, registerSchemas } from '../../src/stream/schemas.js';
-import { ensureTopics } from '../../src/stream/topics.js';
 import { testConfig } from '../support/config.js';
 import { dropNamespace } from '../support/engine.js';
-import { testKafka } from '../support/kafka.js';
 import { stackEndpoints } from '../support/stack-endpoints.js';
+import { importPreset, setUpTopics } from '../support/topics.js';
 
 const silent = pino({ level: 'silent' });
 const PARTITIONS = 2;
@@ -37,22 +33,8 @@ describe('rfm fit on CDNOW_sample through Kafka', () => {
   const orders: Order[] = [];
 
   beforeAll(async () => {
-    const admin = testKafka().admin();
-    await admin.connect();
-    await ensureTopics(admin, config);
-    await admin.disconnect();
-    await registerSchemas(createSchemaRegistry(config), config);
-    const summary = await importOrders(
-      {
-        file: presetFile('cdnow-sample'),
-        format: { preset: 'cdnow-sample' },
-        sort: true,
-        batchSize: 1000,
-        interactive: false,
-      },
-      config,
-      silent,
-    );
+    await setUpTopics(config);
+    const summary = await importPreset(config, 'cdnow-sample');
     expect(summary.sent).toBe(6_919);
     processor = await startProcessor(config, silent);
     await processor.idle();
