@@ -75,6 +75,12 @@ export interface Config {
     username?: string;
     /** ACL password; overrides one in the URL. @default undefined */
     password?: string;
+    /**
+     * PEM file of the CA that signed the server's certificate, when it is not a
+     * public one; needs a `rediss://` URL.
+     * @default undefined
+     */
+    tlsCaFile?: string;
   };
   /**
    * Prefix of every Redis key, and of the output topics of a backfill, so that
@@ -198,6 +204,7 @@ export const CONFIG_SOURCES = {
   'redis.url': { env: 'REDIS_URL', default: 'redis://127.0.0.1:6379', secret: true },
   'redis.username': { env: 'REDIS_USERNAME' },
   'redis.password': { env: 'REDIS_PASSWORD', secret: true },
+  'redis.tlsCaFile': { env: 'REDIS_TLS_CA_FILE' },
   namespace: { env: 'RFM_NAMESPACE', default: 'rfm' },
   'topics.orders': { env: 'RFM_TOPIC_ORDERS', default: 'orders' },
   'topics.segmentChanges': { env: 'RFM_TOPIC_SEGMENT_CHANGES', default: 'rfm.segment-changes' },
@@ -293,7 +300,21 @@ const configSchema = z
         ...(auth === undefined ? {} : { sasl: auth }),
       })),
     schemaRegistry,
-    redis: z.object({ url: redisUrl, username: optionalText, password: optionalText }),
+    redis: z
+      .object({ url: redisUrl, username: optionalText, password: optionalText, tlsCaFile: optionalText })
+      .superRefine((value, ctx) => {
+        if (value.tlsCaFile !== undefined && !value.url.startsWith('rediss:')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tlsCaFile'],
+            message: 'a CA file is for TLS: give REDIS_URL as rediss://host:port',
+          });
+        }
+      })
+      .transform(({ tlsCaFile, ...rest }) => ({
+        ...rest,
+        ...(tlsCaFile === undefined ? {} : { tlsCaFile }),
+      })),
     namespace: text.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"'),
     topics: z.object({
       orders: topicName,
