@@ -28,7 +28,7 @@ import {
   progress,
   randomFor,
 } from './support/scenario.js';
-import { dataset, FaultStack, suite } from './support/stack.js';
+import { dataset, FaultStack, PARTITIONS, suite } from './support/stack.js';
 
 interface BadRecord {
   class: string;
@@ -36,6 +36,12 @@ interface BadRecord {
   reason: string | null;
   key: string | null;
   value: Buffer | null;
+  /**
+   * Set for keys kafkajs cannot hash: its murmur2 takes minutes on a 1 MB key
+   * (its 64-bit arithmetic on BigInts is never truncated), so the test's producer
+   * picks the partition as a shop's producer could.
+   */
+  partition?: number;
   /** Where it goes in the stream: 'first' before every good record, else a fraction of the way. */
   at: 'first' | number;
   /** For the records that count: the event the reference sees. */
@@ -88,6 +94,21 @@ describe('bad input of every class', () => {
       picked = Math.floor(random() * events.length);
       return events[picked] as OrderEvent;
     };
+    /**
+     * A place just after the good event at `index`, within a day of its time: a
+     * redelivery comes soon after the original, not beyond the allowed lateness
+     * (where it is LATE, as any order that old is).
+     */
+    const soonAfter = (index: number) => {
+      const time = (events[index] as OrderEvent).eventTime;
+      let last = index + 1;
+      while (
+        last < Math.min(events.length, index + 50) &&
+        (events[last] as OrderEvent).eventTime <= time + DAY_MS
+      )
+        last += 1;
+      return index + 1 + Math.floor(random() * (last - index));
+    };
     let serial = 0;
     const variant = (over: Partial<OrderEvent>): OrderEvent => {
       serial += 1;
@@ -101,13 +122,7 @@ describe('bad input of every class', () => {
     ) => {
       for (let i = 0; i < count; i++) {
         const record = make(i);
-        // Just after the good event it was made from (a redelivery comes soon after the original).
-        bad.push({
-          class: cls,
-          reason,
-          at: (picked + 1 + Math.floor(random() * 50)) / events.length,
-          ...record,
-        });
+        bad.push({ class: cls, reason, at: soonAfter(picked) / events.length, ...record });
       }
     };
     const encoded = (event: OrderEvent) => ({ key: event.customerId, value: codec.encodeOrder(event) });
@@ -192,9 +207,10 @@ describe('bad input of every class', () => {
     add('customer id with a hash tag', 'INVALID_CUSTOMER_ID', perClass, () =>
       encoded(variant({ customerId: `x{${serial}}` })),
     );
-    add('1 MB customer id', 'INVALID_CUSTOMER_ID', 3, (i) =>
-      encoded(variant({ customerId: `${'x'.repeat(1 << 20)}${i}` })),
-    );
+    add('1 MB customer id', 'INVALID_CUSTOMER_ID', 3, (i) => ({
+      ...encoded(variant({ customerId: `${'x'.repeat(1 << 20)}${i}` })),
+      partition: i % PARTITIONS,
+    }));
     // Not bad for the domain: counted once, and a refund whatever its order (M never below 0).
     add('duplicate event id (a redelivery)', null, perClass, () => {
       const event = pick();
@@ -222,15 +238,18 @@ describe('bad input of every class', () => {
       .filter((b) => b.at !== 'first')
       .map((b) => ({ b, index: Math.floor((b.at as number) * events.length) }))
       .sort((x, y) => x.index - y.index);
-    const stream: { key: string | null; value: Buffer | null }[] = bad.filter((b) => b.at === 'first');
+    type Produced = { key: string | null; value: Buffer | null; partition?: number };
+    const asRecord = ({ key, value, partition }: BadRecord): Produced =>
+      partition === undefined ? { key, value } : { key, value, partition };
+    const stream: Produced[] = bad.filter((b) => b.at === 'first').map(asRecord);
     // A record placed at a good event's index goes just before it.
     let next = 0;
     events.forEach((event, i) => {
       while (next < placed.length && (placed[next] as { index: number }).index <= i)
-        stream.push((placed[next++] as { b: BadRecord }).b);
+        stream.push(asRecord((placed[next++] as { b: BadRecord }).b));
       stream.push({ key: event.customerId, value: codec.encodeOrder(event) });
     });
-    while (next < placed.length) stream.push((placed[next++] as { b: BadRecord }).b);
+    while (next < placed.length) stream.push(asRecord((placed[next++] as { b: BadRecord }).b));
     await stack.produce(stream);
     progress(
       `bad input: ${bad.length} bad records of ${new Set(bad.map((b) => b.class)).size} classes among ${events.length} events`,
@@ -255,13 +274,20 @@ describe('bad input of every class', () => {
     const missing: string[] = [];
     const wrongReason: string[] = [];
     for (const b of dlqBound) {
-      const found = dead.get(digest(b.key, b.value));
+      // Two bad records may be the same bytes (tombstones of one customer): each takes one DLQ record.
+      const found = dead.get(digest(b.key, b.value))?.pop();
       if (!found) missing.push(b.class);
       else if (found.reason !== b.reason) wrongReason.push(`${b.class}: ${found.reason} (want ${b.reason})`);
       else expect(found.connect, b.class).toEqual({ topic: stack.config.topics.orders, hasMessage: true });
     }
     expect({ missing, wrongReason }).toEqual({ missing: [], wrongReason: [] });
-    expect(dead.size, 'records in the DLQ beyond the bad ones').toBe(dlqBound.length);
+    const extra = await Promise.all(
+      [...dead.values()].flat().map(async (d) => {
+        const event = await codec.decodeOrder(d.value).catch(() => null);
+        return `${d.reason} at ${d.origin} (event ${event?.eventId})`;
+      }),
+    );
+    expect(extra, 'records in the DLQ beyond the bad ones').toEqual([]);
 
     const classes = new Set(bad.map((b) => b.class));
     // Refunds of unknown orders add state and changes the clean run has not: the reference alone judges.
@@ -286,8 +312,16 @@ describe('bad input of every class', () => {
   });
 });
 
+interface DeadRecord {
+  reason: string;
+  connect: { topic: string; hasMessage: boolean };
+  /** Where the record was read and why it was refused, for a failure's message. */
+  origin: string;
+  value: Buffer | null;
+}
+
 /** Every DLQ record: its reason and Kafka Connect headers, by digest of key and value. */
-async function collectDlq(stack: FaultStack) {
+async function collectDlq(stack: FaultStack, timeoutMs = 300_000): Promise<Map<string, DeadRecord[]>> {
   const kafka = stack.client();
   const admin = kafka.admin();
   await admin.connect();
@@ -296,27 +330,41 @@ async function collectDlq(stack: FaultStack) {
   const remaining = new Map(
     ends.filter((e) => Number(e.high) > 0).map((e) => [e.partition, Number(e.high) - 1]),
   );
-  const found = new Map<string, { reason: string; connect: { topic: string; hasMessage: boolean } }>();
+  const found = new Map<string, DeadRecord[]>();
   if (remaining.size === 0) return found;
   const consumer = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxBytesPerPartition: 16 << 20 });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic: stack.config.topics.dlq, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`DLQ not read to its end in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       consumer
         .run({
           eachMessage: async ({ partition, message }) => {
+            const last = remaining.get(partition);
+            if (last === undefined || Number(message.offset) > last) return;
             const header = (name: string) => message.headers?.[name]?.toString() ?? '';
-            found.set(digest(message.key, message.value), {
-              reason: header('rfm.dlq.reason'),
-              connect: {
-                topic: header('__connect.errors.topic'),
-                hasMessage: header('__connect.errors.exception.message').length > 0,
+            const key = digest(message.key, message.value);
+            found.set(key, [
+              ...(found.get(key) ?? []),
+              {
+                reason: header('rfm.dlq.reason'),
+                connect: {
+                  topic: header('__connect.errors.topic'),
+                  hasMessage: header('__connect.errors.exception.message').length > 0,
+                },
+                origin: `partition ${header('__connect.errors.partition')} offset ${header('__connect.errors.offset')}: ${header('__connect.errors.exception.message').slice(0, 200)}`,
+                value: message.value,
               },
-            });
-            if (Number(message.offset) >= (remaining.get(partition) ?? Number.POSITIVE_INFINITY))
-              remaining.delete(partition);
-            if (remaining.size === 0) resolve();
+            ]);
+            if (Number(message.offset) === last) remaining.delete(partition);
+            if (remaining.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
           },
         })
         .catch(reject);

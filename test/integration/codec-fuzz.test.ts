@@ -106,6 +106,20 @@ describe('decoding whatever a topic holds', () => {
     );
   });
 
+  it('classifies any body behind a known schema id, of the order schema or another one, quickly', async () => {
+    // Behind a real id the bytes reach the Avro decoder itself: lengths and
+    // union branches of any value, and writer schemas that are no order at all.
+    const writers = fc.constantFrom(ids.orderEvent, ids.segmentChange, ids.churnRisk);
+    await fc.assert(
+      fc.asyncProperty(writers, fc.uint8Array({ maxLength: 300 }), async (id, body) => {
+        const started = performance.now();
+        await classify(wireFormat(id, Buffer.from(body)));
+        expect(performance.now() - started).toBeLessThan(2_000);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('classifies valid records with bits flipped, cut short or extended', async () => {
     const mutation = fc.oneof(
       fc.record({ flip: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),

@@ -57,33 +57,18 @@ export interface StackOptions {
   clientEnv?: Record<string, string>;
 }
 
-export class FaultStack {
-  private constructor(
+/** A Kafka, registry and Redis a scenario reaches by `env`, and the suite's own clients of them. */
+export class StackClients {
+  /** The same variables as the suite's own clients load them. */
+  readonly config: Readonly<Config>;
+
+  constructor(
+    /** Where processors' logs go. */
     readonly dir: string,
-    readonly kafka: KafkaBroker,
-    readonly redis: RedisServer,
     /** The variables a processor is configured by. */
     readonly env: Record<string, string>,
-    /** The same, as the suite's own clients load it. */
-    readonly config: Readonly<Config>,
-  ) {}
-
-  static async start(name: string, options: StackOptions = {}): Promise<FaultStack> {
-    const dir = mkdtempSync(join(tmpdir(), `rfm-fault-${name}-`));
-    const kafka = await KafkaBroker.create(join(dir, 'kafka'), options.kafkaSecurity);
-    const redis = await RedisServer.create(join(dir, 'redis'), {
-      ...(options.redisTls ? { tls: options.redisTls } : {}),
-      ...(options.redisAcl ? { acl: options.redisAcl } : {}),
-    });
-    await Promise.all([kafka.start(), redis.start()]);
-    const env = {
-      KAFKA_BROKERS: kafka.brokers,
-      REDIS_URL: redis.url,
-      SCHEMA_REGISTRY_URL: suite().registryUrl,
-      RFM_PARTITIONS: String(PARTITIONS),
-      ...options.clientEnv,
-    };
-    return new FaultStack(dir, kafka, redis, env, loadConfig(env, { logLevel: 'silent' }));
+  ) {
+    this.config = loadConfig(env, { logLevel: 'silent' });
   }
 
   /** A kafkajs client of the suite, configured as the processor is. */
@@ -129,7 +114,9 @@ export class FaultStack {
   }
 
   /** Produces records to the input topic, keyed as a shop's producer keys them. */
-  async produce(records: { key: string | Buffer | null; value: Buffer | null }[]): Promise<void> {
+  async produce(
+    records: { key: string | Buffer | null; value: Buffer | null; partition?: number }[],
+  ): Promise<void> {
     const producer = this.client().producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     try {
@@ -148,6 +135,36 @@ export class FaultStack {
   /** The dataset's events into the input topic. */
   async load(codec: AvroCodec, events: readonly OrderEvent[] = dataset().events): Promise<void> {
     await this.produce(events.map((e) => ({ key: e.customerId, value: codec.encodeOrder(e) })));
+  }
+}
+
+/** Its own Kafka broker and Redis, which the scenario may kill, and the suite's registry. */
+export class FaultStack extends StackClients {
+  private constructor(
+    dir: string,
+    readonly kafka: KafkaBroker,
+    readonly redis: RedisServer,
+    env: Record<string, string>,
+  ) {
+    super(dir, env);
+  }
+
+  static async start(name: string, options: StackOptions = {}): Promise<FaultStack> {
+    const dir = mkdtempSync(join(tmpdir(), `rfm-fault-${name}-`));
+    const kafka = await KafkaBroker.create(join(dir, 'kafka'), options.kafkaSecurity);
+    const redis = await RedisServer.create(join(dir, 'redis'), {
+      ...(options.redisTls ? { tls: options.redisTls } : {}),
+      ...(options.redisAcl ? { acl: options.redisAcl } : {}),
+    });
+    await Promise.all([kafka.start(), redis.start()]);
+    const env = {
+      KAFKA_BROKERS: kafka.brokers,
+      REDIS_URL: redis.url,
+      SCHEMA_REGISTRY_URL: suite().registryUrl,
+      RFM_PARTITIONS: String(PARTITIONS),
+      ...options.clientEnv,
+    };
+    return new FaultStack(dir, kafka, redis, env);
   }
 
   async stop(): Promise<void> {
