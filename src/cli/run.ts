@@ -3,6 +3,7 @@
 // topic holds is processed; exits non-zero when processing fails for good.
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
+import { RfmError } from '../errors.js';
 import { Health } from '../ops/health.js';
 import { startHttpServer } from '../ops/http-server.js';
 import { registerKpiGauges } from '../ops/kpi-gauges.js';
@@ -96,7 +97,14 @@ export function registerRun(program: Command): void {
       logger,
     });
     try {
-      processor = await startLive(config, logger, { metrics, health });
+      try {
+        processor = await startLive(config, logger, { metrics, health });
+      } catch (error) {
+        // As a JSON line like the rest of its logs (a refused password, a missing topic), not as text.
+        logger.fatal({ err: error }, 'processor could not start');
+        process.exitCode = error instanceof RfmError && error.code === 'CONFIG' ? 2 : 1;
+        return;
+      }
       const { kpis } = processor;
       registerKpiGauges(registry, kpis);
       logger.info(

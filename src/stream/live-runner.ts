@@ -5,7 +5,7 @@
 // stops at a batch boundary, places its consumer group at the promoted state's
 // offsets, and starts again writing the promoted namespace.
 import { Redis } from 'ioredis';
-import { Kafka } from 'kafkajs';
+import { type Admin, Kafka } from 'kafkajs';
 import { type Config, kafkaClientConfig, redisOptions } from '../config/config.js';
 import { kafkaLogging, type Logger } from '../ops/logger.js';
 import { Keys } from '../state/keys.js';
@@ -28,10 +28,30 @@ export async function startLive(
   logger: Logger,
   { watchMs = 1000, ...ops }: LiveOptions = {},
 ): Promise<LiveProcessor> {
-  const topic = config.topics.orders;
   const redis = new Redis({ ...redisOptions(config), maxRetriesPerRequest: null });
-  const pointer = new LivePointer(redis, new Keys(config.namespace));
+  // Through the logger: ioredis would print an unhandled one as plain text.
+  redis.on('error', (error: Error) => logger.warn({ err: error }, 'Redis connection error, retrying'));
   const admin = new Kafka(kafkaClientConfig(config, kafkaLogging(logger))).admin();
+  try {
+    return await startFollowing(config, logger, watchMs, ops, redis, admin);
+  } catch (error) {
+    // Not started (refused credentials, a topic missing): let go of the clients, so the process can exit.
+    redis.disconnect();
+    await admin.disconnect().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startFollowing(
+  config: Readonly<Config>,
+  logger: Logger,
+  watchMs: number,
+  ops: ProcessorOps,
+  redis: Redis,
+  admin: Admin,
+): Promise<LiveProcessor> {
+  const topic = config.topics.orders;
+  const pointer = new LivePointer(redis, new Keys(config.namespace));
   await admin.connect();
 
   /** Whether the live group has processed everything before the promoted state's offsets. */

@@ -12,14 +12,7 @@ import type { OrderEvent } from '../../../src/stream/records.js';
 import { createSchemaRegistry, registerSchemas } from '../../../src/stream/schemas.js';
 import { ensureTopics } from '../../../src/stream/topics.js';
 import { type Dataset, generateDataset } from './dataset.js';
-import {
-  KafkaBroker,
-  type KafkaSecurity,
-  type RedisAcl,
-  RedisServer,
-  type RedisTls,
-  sleep,
-} from './services.js';
+import { KafkaBroker, RedisServer, sleep } from './services.js';
 
 export interface FaultSuite {
   registryUrl: string;
@@ -47,14 +40,6 @@ let cachedDataset: Dataset | undefined;
 export function dataset(): Dataset {
   cachedDataset ??= generateDataset(suite().events);
   return cachedDataset;
-}
-
-export interface StackOptions {
-  kafkaSecurity?: KafkaSecurity;
-  redisTls?: RedisTls;
-  redisAcl?: RedisAcl;
-  /** How the processor (and the suite's own clients) reach the services: the variables besides the addresses. */
-  clientEnv?: Record<string, string>;
 }
 
 /** A Kafka, registry and Redis a scenario reaches by `env`, and the suite's own clients of them. */
@@ -149,20 +134,16 @@ export class FaultStack extends StackClients {
     super(dir, env);
   }
 
-  static async start(name: string, options: StackOptions = {}): Promise<FaultStack> {
+  static async start(name: string): Promise<FaultStack> {
     const dir = mkdtempSync(join(tmpdir(), `rfm-fault-${name}-`));
-    const kafka = await KafkaBroker.create(join(dir, 'kafka'), options.kafkaSecurity);
-    const redis = await RedisServer.create(join(dir, 'redis'), {
-      ...(options.redisTls ? { tls: options.redisTls } : {}),
-      ...(options.redisAcl ? { acl: options.redisAcl } : {}),
-    });
+    const kafka = await KafkaBroker.create(join(dir, 'kafka'));
+    const redis = await RedisServer.create(join(dir, 'redis'));
     await Promise.all([kafka.start(), redis.start()]);
     const env = {
       KAFKA_BROKERS: kafka.brokers,
       REDIS_URL: redis.url,
       SCHEMA_REGISTRY_URL: suite().registryUrl,
       RFM_PARTITIONS: String(PARTITIONS),
-      ...options.clientEnv,
     };
     return new FaultStack(dir, kafka, redis, env);
   }
