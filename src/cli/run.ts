@@ -100,10 +100,12 @@ export function registerRun(program: Command): void {
       try {
         processor = await startLive(config, logger, { metrics, health });
       } catch (error) {
-        // As a JSON line like the rest of its logs (a refused password, a missing topic), not as text.
+        // As a JSON line like the rest of its logs (a refused password, a schema not registered), not
+        // as text; and out, whatever clients the failed start left connecting (their retries would
+        // keep the process up, not ready, for ever).
         logger.fatal({ err: error }, 'processor could not start');
-        process.exitCode = error instanceof RfmError && error.code === 'CONFIG' ? 2 : 1;
-        return;
+        await server.close();
+        process.exit(error instanceof RfmError && error.code === 'CONFIG' ? 2 : 1);
       }
       const { kpis } = processor;
       registerKpiGauges(registry, kpis);
