@@ -141,5 +141,8 @@ export function registerRun(program: Command): void {
     } finally {
       await server.close();
     }
+    // Stopped and committed: out now, even if a client of kafkajs left a connection open (seen after
+    // the broker came back from an outage), which would keep the process up until the pod is killed.
+    process.exit();
   });
 }

@@ -46,6 +46,8 @@ interface BadRecord {
   at: 'first' | number;
   /** For the records that count: the event the reference sees. */
   event?: OrderEvent;
+  /** Too large for the DLQ: its dead letter has the error headers only. */
+  dropped?: boolean;
 }
 
 const digest = (key: string | Buffer | null, value: Buffer | null) =>
@@ -66,8 +68,10 @@ describe('bad input of every class', () => {
   beforeAll(async () => {
     expected = await baseline();
     stack = await FaultStack.start('bad-input');
-    // Room for a 1 MB customer id in the key and the value, on the input and the DLQ.
-    codec = await stack.prepareTopics([{ name: 'max.message.bytes', value: String(8 << 20) }]);
+    // Room for a 1 MB customer id in the key and the value, on the input and the DLQ; the
+    // input takes records the DLQ does not (one of 1.6 MB of id twice, with the error headers).
+    const maxBytes = (bytes: number) => [{ name: 'max.message.bytes', value: String(bytes) }];
+    codec = await stack.prepareTopics({ orders: maxBytes(8 << 20), dlq: maxBytes(3 << 20) });
     const registry = createSchemaRegistry(stack.config);
     const idOf = async (schema: object) =>
       (
@@ -211,6 +215,11 @@ describe('bad input of every class', () => {
       ...encoded(variant({ customerId: `${'x'.repeat(1 << 20)}${i}` })),
       partition: i % PARTITIONS,
     }));
+    add('record too large for the DLQ (1.6 MB customer id)', 'INVALID_CUSTOMER_ID', 2, (i) => ({
+      ...encoded(variant({ customerId: `${'y'.repeat(1_600_000)}${i}` })),
+      partition: (i + 3) % PARTITIONS,
+      dropped: true,
+    }));
     // Not bad for the domain: counted once, and a refund whatever its order (M never below 0).
     add('duplicate event id (a redelivery)', null, perClass, () => {
       const event = pick();
@@ -275,10 +284,14 @@ describe('bad input of every class', () => {
     const wrongReason: string[] = [];
     for (const b of dlqBound) {
       // Two bad records may be the same bytes (tombstones of one customer): each takes one DLQ record.
-      const found = dead.get(digest(b.key, b.value))?.pop();
+      // One too large for the DLQ comes without key and value, and says where it is instead.
+      const found = dead.get(b.dropped ? digest(null, null) : digest(b.key, b.value))?.pop();
       if (!found) missing.push(b.class);
       else if (found.reason !== b.reason) wrongReason.push(`${b.class}: ${found.reason} (want ${b.reason})`);
-      else expect(found.connect, b.class).toEqual({ topic: stack.config.topics.orders, hasMessage: true });
+      else {
+        expect(found.connect, b.class).toEqual({ topic: stack.config.topics.orders, hasMessage: true });
+        expect(found.dropped, b.class).toMatch(b.dropped ? /partition \d+ offset \d+/ : /^$/);
+      }
     }
     expect({ missing, wrongReason }).toEqual({ missing: [], wrongReason: [] });
     const extra = await Promise.all(
@@ -317,6 +330,8 @@ interface DeadRecord {
   connect: { topic: string; hasMessage: boolean };
   /** Where the record was read and why it was refused, for a failure's message. */
   origin: string;
+  /** What a dead letter too large for the DLQ left out, and where the record is. */
+  dropped: string;
   value: Buffer | null;
 }
 
@@ -356,6 +371,7 @@ async function collectDlq(stack: FaultStack, timeoutMs = 300_000): Promise<Map<s
                   topic: header('__connect.errors.topic'),
                   hasMessage: header('__connect.errors.exception.message').length > 0,
                 },
+                dropped: header('rfm.dlq.dropped'),
                 origin: `partition ${header('__connect.errors.partition')} offset ${header('__connect.errors.offset')}: ${header('__connect.errors.exception.message').slice(0, 200)}`,
                 value: message.value,
               },

@@ -67,7 +67,10 @@ export class StackClients {
   }
 
   /** Creates the topics (as `rfm topics` does) and registers the schemas; returns the codec. */
-  async prepareTopics(topicConfig: { name: string; value: string }[] = []): Promise<AvroCodec> {
+  /** `topicConfig`: configuration entries of the input topic and the DLQ, e.g. max.message.bytes. */
+  async prepareTopics(
+    topicConfig: Partial<Record<'orders' | 'dlq', { name: string; value: string }[]>> = {},
+  ): Promise<AvroCodec> {
     const admin = this.client().admin();
     await admin.connect();
     try {
@@ -81,16 +84,11 @@ export class StackClients {
           await sleep(1_000);
         }
       }
-      if (topicConfig.length > 0) {
-        await admin.alterConfigs({
-          validateOnly: false,
-          resources: [this.config.topics.orders, this.config.topics.dlq].map((name) => ({
-            type: 2,
-            name,
-            configEntries: topicConfig,
-          })),
-        });
-      }
+      const resources = (['orders', 'dlq'] as const).flatMap((role) => {
+        const configEntries = topicConfig[role] ?? [];
+        return configEntries.length === 0 ? [] : [{ type: 2, name: this.config.topics[role], configEntries }];
+      });
+      if (resources.length > 0) await admin.alterConfigs({ validateOnly: false, resources });
     } finally {
       await admin.disconnect();
     }
