@@ -14,6 +14,7 @@ import { type Config, createRedis, kafkaClientConfig, loadConfig } from '../conf
 import { AvroCodec } from '../stream/codec.js';
 import { createSchemaRegistry, registerSchemas, subjectsOf } from '../stream/schemas.js';
 import { ensureTopics } from '../stream/topics.js';
+import { capacityOf } from './capacity.js';
 import { measureLatency } from './latency.js';
 import {
   histogramBuckets,
@@ -23,7 +24,7 @@ import {
   metricSum,
 } from './measure.js';
 import { produceAll } from './produce.js';
-import { callsBetween, commandCalls, dropNamespace, namespaceMemory } from './redis-stats.js';
+import { callsBetween, commandCalls, cpuSeconds, dropNamespace, namespaceMemory } from './redis-stats.js';
 import { type BenchResult, formatTable, targetsOf } from './report.js';
 import { roundRobinCustomers, workload, zipfCustomers } from './workload.js';
 
@@ -43,6 +44,7 @@ interface BenchOptions {
   timeout: number;
   processorHeapMb: number;
   processes: number[];
+  redisShardGb: number;
 }
 
 const BIN = new URL('../../bin/rfm.js', import.meta.url).pathname;
@@ -88,6 +90,11 @@ const program = new Command('bench')
     '(d): the processor as a group of each of these numbers of processes, e.g. 1,2,3 (RFM_BENCH_PROCESSES; empty: skip)',
     process.env.RFM_BENCH_PROCESSES ?? '',
   )
+  .option(
+    '--redis-shard-gb <GB>',
+    'memory one Redis shard is planned to hold, for the capacity model (deploy/capacity.md)',
+    '25',
+  )
   .option('--keep', 'keep the topics, groups and Redis keys afterwards')
   .option('--timeout <minutes>', 'longest any one measured process may run', '120')
   .option(
@@ -114,6 +121,7 @@ async function main(): Promise<void> {
     keep: raw.keep === true,
     timeout: Number(raw.timeout) * 60_000,
     processorHeapMb: Number(raw.processorHeap),
+    redisShardGb: Number(raw.redisShardGb),
     processes: String(raw.processes)
       .split(',')
       .filter((n) => n.trim() !== '')
@@ -271,8 +279,10 @@ async function main(): Promise<void> {
     // (b) the processor from empty state.
     say('(b) the processor, from empty state');
     const callsBefore = await commandCalls(redis);
+    const cpuBefore = await cpuSeconds(redis);
     const run = await runProcessor(main.config, produced.sent);
     const calls = callsBetween(callsBefore, await commandCalls(redis));
+    const redisCpu = (await cpuSeconds(redis)) - cpuBefore;
     const metrics = run.metrics ?? '';
     const batches = histogramBuckets(metrics, 'rfm_batch_duration_seconds');
     const batchCount = batches[batches.length - 1]?.count ?? 0;
@@ -287,6 +297,7 @@ async function main(): Promise<void> {
       batchP99Ms: msOf(histogramQuantile(0.99, batches)),
       peakRssMb: mbOf(run.peakRssBytes),
       redisCommandsPerEvent: commands / produced.sent,
+      redisCommandsPerCpuSecond: commands / Math.max(0.001, redisCpu),
       redisTopCommands: Object.fromEntries(calls.slice(0, 12)),
       redisRoundTripsPerBatch: batchCount > 0 ? roundTrips / batchCount : null,
       changesOut:
@@ -449,6 +460,17 @@ async function main(): Promise<void> {
       }
     }
 
+    if (result.processor && result.memory) {
+      const inputs = {
+        eventsPerProcess: result.processor.rate,
+        redisCommandsPerEvent: result.processor.redisCommandsPerEvent,
+        redisBytesPerCustomer: result.memory.bytesPerCustomer,
+        redisCommandsPerShard: result.processor.redisCommandsPerCpuSecond,
+        redisBytesPerShard: options.redisShardGb * 2 ** 30,
+        utilisation: 0.7,
+      };
+      result.capacity = { inputs, cases: capacityOf(inputs) };
+    }
     result.targets = targetsOf(result);
     writeFileSync(options.output, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`${formatTable(result)}\n`);

@@ -20,6 +20,16 @@ export async function commandCalls(redis: RedisClient): Promise<Map<string, numb
   return calls;
 }
 
+/** CPU seconds (user + system) the Redis servers have used since they started, over every shard. */
+export async function cpuSeconds(redis: RedisClient): Promise<number> {
+  let seconds = 0;
+  for (const node of shardsOf(redis)) {
+    const info = await node.info('cpu');
+    for (const match of info.matchAll(/^used_cpu_(?:user|sys):([\d.]+)/gm)) seconds += Number(match[1]);
+  }
+  return seconds;
+}
+
 /** Calls per command between two snapshots, largest first. */
 export function callsBetween(before: Map<string, number>, after: Map<string, number>): [string, number][] {
   return [...after]

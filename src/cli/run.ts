@@ -3,6 +3,7 @@
 // topic holds is processed; exits non-zero when processing fails for good.
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
+import { RfmError } from '../errors.js';
 import { Health } from '../ops/health.js';
 import { startHttpServer } from '../ops/http-server.js';
 import { registerKpiGauges } from '../ops/kpi-gauges.js';
@@ -96,7 +97,16 @@ export function registerRun(program: Command): void {
       logger,
     });
     try {
-      processor = await startLive(config, logger, { metrics, health });
+      try {
+        processor = await startLive(config, logger, { metrics, health });
+      } catch (error) {
+        // As a JSON line like the rest of its logs (a refused password, a schema not registered), not
+        // as text; and out, whatever clients the failed start left connecting (their retries would
+        // keep the process up, not ready, for ever).
+        logger.fatal({ err: error }, 'processor could not start');
+        await server.close();
+        process.exit(error instanceof RfmError && error.code === 'CONFIG' ? 2 : 1);
+      }
       const { kpis } = processor;
       registerKpiGauges(registry, kpis);
       logger.info(
@@ -131,5 +141,8 @@ export function registerRun(program: Command): void {
     } finally {
       await server.close();
     }
+    // Stopped and committed: out now, even if a client of kafkajs left a connection open (seen after
+    // the broker came back from an outage), which would keep the process up until the pod is killed.
+    process.exit();
   });
 }

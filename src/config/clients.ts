@@ -1,6 +1,7 @@
 // Client options for Kafka and Redis built from the configuration: addresses,
 // TLS and credentials, so that security is configuration and never code.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import { ConfigError } from '../errors.js';
@@ -15,18 +16,18 @@ export function kafkaClientConfig(
   return {
     clientId,
     brokers: [...list],
-    ssl: sslCaFile === undefined ? ssl : { ca: [readCaFile(sslCaFile)] },
+    ssl: sslCaFile === undefined ? ssl : { ca: [readCaFile('KAFKA_SSL_CA_FILE', sslCaFile)] },
     ...(auth === undefined ? {} : { sasl: { ...auth } as SASLOptions }),
     ...logging,
   };
 }
 
-function readCaFile(file: string): string {
+function readCaFile(variable: string, file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
     throw new ConfigError(
-      `KAFKA_SSL_CA_FILE=${JSON.stringify(file)} cannot be read (${(error as Error).message}): give the path of a PEM file`,
+      `${variable}=${JSON.stringify(file)} cannot be read (${(error as Error).message}): give the path of a PEM file`,
       { cause: error },
     );
   }
@@ -49,16 +50,17 @@ export function createRedis(config: RedisSettings, overrides: RedisOptions = {})
   const { host, port, db: _database, tls, lazyConnect, ...node } = options;
   return new Cluster([{ host: host as string, port: port as number }], {
     ...(lazyConnect === undefined ? {} : { lazyConnect }),
-    // Each node the cluster announces is its own TLS server name.
-    redisOptions: { ...node, ...(tls ? { tls: {} } : {}) },
+    // Each node the cluster announces is its own TLS server name: no SNI, the CA kept.
+    redisOptions: { ...node, ...(tls ? { tls: { ...tls, servername: undefined } } : {}) },
     // A batch of commands for customers on every shard then goes as one
     // pipeline per node (src/state/redis-batch.ts).
     enableAutoPipelining: true,
   });
 }
 
-/** ioredis options for `new Redis(redisOptions(config))`: address, database, ACL user and TLS from the config. */
+/** ioredis options for `new Redis(redisOptions(config))`: address, database, ACL user and TLS (with its CA) from the config. */
 export function redisOptions(config: RedisSettings): RedisOptions {
+  const { tlsCaFile } = config.redis;
   const url = new URL(config.redis.url);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const username = config.redis.username ?? (decodeURIComponent(url.username) || undefined);
@@ -70,6 +72,14 @@ export function redisOptions(config: RedisSettings): RedisOptions {
     connectionName: config.kafka.clientId,
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
-    ...(url.protocol === 'rediss:' ? { tls: { servername: host } } : {}),
+    ...(url.protocol === 'rediss:'
+      ? {
+          tls: {
+            // SNI takes host names only (RFC 6066); an address is checked against the certificate as it is.
+            ...(isIP(host) === 0 ? { servername: host } : {}),
+            ...(tlsCaFile === undefined ? {} : { ca: [readCaFile('REDIS_TLS_CA_FILE', tlsCaFile)] }),
+          },
+        }
+      : {}),
   };
 }

@@ -81,6 +81,12 @@ export interface Config {
      * @default false
      */
     cluster: boolean;
+    /**
+     * PEM file of the CA that signed the server's certificate, when it is not a
+     * public one; needs a `rediss://` URL.
+     * @default undefined
+     */
+    tlsCaFile?: string;
   };
   /**
    * Prefix of every Redis key, and of the output topics of a backfill, so that
@@ -205,6 +211,7 @@ export const CONFIG_SOURCES = {
   'redis.username': { env: 'REDIS_USERNAME' },
   'redis.password': { env: 'REDIS_PASSWORD', secret: true },
   'redis.cluster': { env: 'REDIS_CLUSTER', default: 'false' },
+  'redis.tlsCaFile': { env: 'REDIS_TLS_CA_FILE' },
   namespace: { env: 'RFM_NAMESPACE', default: 'rfm' },
   'topics.orders': { env: 'RFM_TOPIC_ORDERS', default: 'orders' },
   'topics.segmentChanges': { env: 'RFM_TOPIC_SEGMENT_CHANGES', default: 'rfm.segment-changes' },
@@ -301,8 +308,14 @@ const configSchema = z
       })),
     schemaRegistry,
     redis: z
-      .object({ url: redisUrl, username: optionalText, password: optionalText, cluster: bool })
-      .superRefine(({ url, cluster }, ctx) => {
+      .object({
+        url: redisUrl,
+        username: optionalText,
+        password: optionalText,
+        cluster: bool,
+        tlsCaFile: optionalText,
+      })
+      .superRefine(({ url, cluster, tlsCaFile }, ctx) => {
         if (cluster && !/^\/?0?$/.test(new URL(url).pathname)) {
           ctx.addIssue({
             code: 'custom',
@@ -310,7 +323,18 @@ const configSchema = z
             message: 'a Redis Cluster has database 0 only: drop the database number from REDIS_URL',
           });
         }
-      }),
+        if (tlsCaFile !== undefined && !url.startsWith('rediss:')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tlsCaFile'],
+            message: 'a CA file is for TLS: give REDIS_URL as rediss://host:port',
+          });
+        }
+      })
+      .transform(({ tlsCaFile, ...rest }) => ({
+        ...rest,
+        ...(tlsCaFile === undefined ? {} : { tlsCaFile }),
+      })),
     namespace: text.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"'),
     topics: z.object({
       orders: topicName,

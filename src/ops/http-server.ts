@@ -36,7 +36,7 @@ const LOOKUP_TIMEOUT_MS = 5_000;
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (request, response) => {
     handle(request, response, options).catch((error: unknown) => {
-      options.logger.error({ err: error, url: request.url }, 'HTTP request failed');
+      options.logger.error({ err: error, path: loggedPath(request.url) }, 'HTTP request failed');
       if (!response.headersSent) send(response, 500, { error: 'internal error' });
       else response.destroy();
     });
@@ -117,6 +117,12 @@ export function customerId(encoded: string): string | { error: string } {
   if (/[{}]/.test(id) || [...id].some((c) => (c.codePointAt(0) as number) < 0x20 || c === '\u007f'))
     return { error: 'the customer id contains braces or control characters' };
   return id;
+}
+
+/** The request path as logs may show it: without the customer id or the query. */
+export function loggedPath(target = '/'): string {
+  const path = target.split('?')[0] as string;
+  return path.startsWith('/customers/') ? '/customers/{id}' : path.slice(0, 64);
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {

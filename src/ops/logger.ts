@@ -19,11 +19,34 @@ export function createLogger(
     {
       name: config.kafka.clientId,
       level: config.logLevel,
+      serializers: { err: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
     destination,
   );
+}
+
+/**
+ * pino's error serializer, without the arguments of a failed Redis command:
+ * ioredis puts them on its errors (`command.args`), and they are AUTH's
+ * password or a script's keys and values, which name customers.
+ */
+export function serializeError(error: unknown): unknown {
+  return withoutCommandArgs(pino.stdSerializers.err(error as Error), new Set());
+}
+
+function withoutCommandArgs(value: unknown, seen: Set<object>): unknown {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return value;
+  seen.add(value);
+  const entries = Object.entries(value).map(([key, child]) => {
+    if (key === 'command' && typeof child === 'object' && child !== null && 'args' in child) {
+      const { args, ...rest } = child as { args: unknown };
+      return [key, { ...rest, args: Array.isArray(args) ? `[${args.length} arguments]` : '[arguments]' }];
+    }
+    return [key, withoutCommandArgs(child, seen)];
+  });
+  return Array.isArray(value) ? entries.map(([, child]) => child) : Object.fromEntries(entries);
 }
 
 const KAFKA_LEVEL_OF: Record<string, KafkaLogLevel> = {

@@ -16,8 +16,38 @@ export interface DeadLetter {
 
 export function deadLetterMessage(dead: DeadLetter): Message {
   const { message } = dead;
+  const headers: IHeaders = { ...(message.headers ?? {}), ...errorHeaders(dead) };
+  return { key: message.key, value: message.value, headers, timestamp: message.timestamp };
+}
+
+/**
+ * The dead letter of a record that is too large for the DLQ topic once the
+ * error headers are added: the error headers alone, and where to read the
+ * record in the input topic, so that its partition goes on and nothing is lost.
+ */
+export function oversizedDeadLetterMessage(dead: DeadLetter): Message {
+  const { message } = dead;
+  const bytes = (message.key?.length ?? 0) + (message.value?.length ?? 0);
   const headers: IHeaders = {
-    ...(message.headers ?? {}),
+    ...errorHeaders(dead),
+    'rfm.dlq.dropped': `key, value and headers (${bytes} bytes of key and value) are beyond the DLQ topic's max.message.bytes: the record is at ${dead.topic} partition ${dead.partition} offset ${message.offset}`,
+  };
+  return { key: null, value: null, headers, timestamp: message.timestamp };
+}
+
+/** Whether Kafka refused a record as beyond its topic's or broker's size limit. */
+export function isTooLarge(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const { type, cause } = e as { type?: unknown; cause?: unknown };
+    if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') return true;
+    e = cause;
+  }
+  return false;
+}
+
+function errorHeaders(dead: DeadLetter): IHeaders {
+  const { message } = dead;
+  return {
     '__connect.errors.topic': dead.topic,
     '__connect.errors.partition': String(dead.partition),
     '__connect.errors.offset': message.offset,
@@ -30,5 +60,4 @@ export function deadLetterMessage(dead: DeadLetter): Message {
     '__connect.errors.exception.message': dead.errorMessage,
     'rfm.dlq.reason': dead.reason,
   };
-  return { key: message.key, value: message.value, headers, timestamp: message.timestamp };
 }

@@ -4,11 +4,12 @@
 // state's (so every change before that point is on the live output topics), then
 // stops at a batch boundary, places its consumer group at the promoted state's
 // offsets, and starts again writing the promoted namespace.
-import { Kafka } from 'kafkajs';
+import { type Admin, Kafka } from 'kafkajs';
 import { type Config, createRedis, kafkaClientConfig } from '../config/config.js';
 import { kafkaLogging, type Logger } from '../ops/logger.js';
 import { Keys } from '../state/keys.js';
 import { LivePointer, type Promotion } from '../state/live-pointer.js';
+import type { RedisClient } from '../state/scripts.js';
 import { committedOffsets } from './backfill.js';
 import { type ProcessorOps, type RunningProcessor, startProcessor } from './processor-runner.js';
 
@@ -27,10 +28,30 @@ export async function startLive(
   logger: Logger,
   { watchMs = 1000, ...ops }: LiveOptions = {},
 ): Promise<LiveProcessor> {
-  const topic = config.topics.orders;
   const redis = createRedis(config, { maxRetriesPerRequest: null });
-  const pointer = new LivePointer(redis, new Keys(config.namespace));
+  // Through the logger: ioredis would print an unhandled one as plain text.
+  redis.on('error', (error: Error) => logger.warn({ err: error }, 'Redis connection error, retrying'));
   const admin = new Kafka(kafkaClientConfig(config, kafkaLogging(logger))).admin();
+  try {
+    return await startFollowing(config, logger, watchMs, ops, redis, admin);
+  } catch (error) {
+    // Not started (refused credentials, a topic missing): let go of the clients, so the process can exit.
+    redis.disconnect();
+    await admin.disconnect().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startFollowing(
+  config: Readonly<Config>,
+  logger: Logger,
+  watchMs: number,
+  ops: ProcessorOps,
+  redis: RedisClient,
+  admin: Admin,
+): Promise<LiveProcessor> {
+  const topic = config.topics.orders;
+  const pointer = new LivePointer(redis, new Keys(config.namespace));
   await admin.connect();
 
   /** Whether the live group has processed everything before the promoted state's offsets. */

@@ -1,7 +1,7 @@
 // `rfm run`: the consumer group that reads orders, the producer of outputs and
 // dead letters, and the coordinator between them. Offsets are committed only
 // after the state and the outputs of the records before them are durable.
-import { type Consumer, Kafka, type KafkaMessage, Partitioners, type Producer } from 'kafkajs';
+import { type Consumer, Kafka, type KafkaMessage, type Message, Partitioners, type Producer } from 'kafkajs';
 import { type Config, createRedis, kafkaClientConfig } from '../config/config.js';
 import { admit } from '../domain/admission.js';
 import { isRetriable, RfmError } from '../errors.js';
@@ -19,7 +19,7 @@ import { ValueModelStore } from '../state/value-model-store.js';
 import { type CustomerView, customerView } from '../state/views.js';
 import { AvroCodec } from './codec.js';
 import { consumerLag } from './consumer-lag.js';
-import { deadLetterMessage } from './dlq.js';
+import { deadLetterMessage, isTooLarge, oversizedDeadLetterMessage } from './dlq.js';
 import { OutputPublisher } from './publisher.js';
 import { createSchemaRegistry, lookupSchemaIds } from './schemas.js';
 
@@ -258,15 +258,17 @@ export async function startProcessor(
     metrics?.deadLettered(reason, config.topics.dlq);
     if (!emit) return;
     logger.warn({ topic, partition, offset: message.offset, reason }, 'record sent to the DLQ');
-    await producer.send({
-      topic: config.topics.dlq,
-      acks: -1,
-      messages: [
-        {
-          ...deadLetterMessage({ topic, partition, message, reason, errorMessage, groupId: config.groupId }),
-          partition,
-        },
-      ],
+    const dead = { topic, partition, message, reason, errorMessage, groupId: config.groupId };
+    const send = (letter: Message) =>
+      producer.send({ topic: config.topics.dlq, acks: -1, messages: [{ ...letter, partition }] });
+    await send(deadLetterMessage(dead)).catch((error: unknown) => {
+      // Refused for good, it would stop the partition at this record on every start.
+      if (!isTooLarge(error)) throw error;
+      logger.warn(
+        { topic, partition, offset: message.offset },
+        'record too large for the DLQ: sent without it',
+      );
+      return send(oversizedDeadLetterMessage(dead));
     });
   }
 

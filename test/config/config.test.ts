@@ -266,6 +266,21 @@ describe('redisOptions', () => {
     });
   });
 
+  it('trusts the CA of REDIS_TLS_CA_FILE, and only for a rediss:// URL; no SNI for an address', () => {
+    const ca = join(tmpdir(), `rfm-redis-ca-${process.pid}.pem`);
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\ny\n-----END CERTIFICATE-----\n');
+    expect(
+      redisOptions(loadConfig({ REDIS_URL: 'rediss://rfm:pw@127.0.0.1:6380', REDIS_TLS_CA_FILE: ca })).tls,
+    ).toEqual({
+      ca: ['-----BEGIN CERTIFICATE-----\ny\n-----END CERTIFICATE-----\n'],
+    });
+    expect(configError(() => loadConfig({ REDIS_TLS_CA_FILE: ca })).message).toMatch(
+      /REDIS_TLS_CA_FILE=.*give REDIS_URL as rediss:/,
+    );
+    const missing = loadConfig({ REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' });
+    expect(configError(() => redisOptions(missing)).message).toMatch(/^REDIS_TLS_CA_FILE="\/nonexistent/);
+  });
+
   it('lets REDIS_USERNAME and REDIS_PASSWORD win over the URL', () => {
     const options = redisOptions(
       loadConfig({ REDIS_URL: 'redis://a:b@127.0.0.1', REDIS_USERNAME: 'acl', REDIS_PASSWORD: 'pw' }),

@@ -128,10 +128,10 @@ describe('deploy/k8s', () => {
       { configMapRef: { name: 'rfm-stream' } },
       { secretRef: { name: 'rfm-stream' } },
     ]);
-    const caVolume = of('Deployment').spec.template.spec.volumes.find(
-      (v: { name: string }) => v.name === 'kafka-ca',
-    );
-    expect(caVolume.secret.secretName).toBe(of('Secret', 'rfm-stream-kafka-ca').metadata.name);
+    for (const ca of ['kafka-ca', 'redis-ca']) {
+      const volume = of('Deployment').spec.template.spec.volumes.find((v: { name: string }) => v.name === ca);
+      expect(volume.secret.secretName).toBe(of('Secret', `rfm-stream-${ca}`).metadata.name);
+    }
   });
 
   it('ties the Service, ServiceMonitor, PrometheusRule and ScaledObject to the processor', () => {

@@ -3,10 +3,11 @@
 # /apis/ccompat/v7, on loopback, with its schemas in an H2 file database under
 # the stack's state directory (so schema ids survive restarts, as Kafka's data does).
 #
-# Sourced by deploy/local/stack, which provides: $here $state $registry_port,
+# Sourced by deploy/local/stack, which provides: $here $state (the install cache),
+# $run (data, logs, pids) $registry_port,
 # log, die, spawn. Settings (environment):
 #   RFM_REGISTRY_HEAP      max heap                                   (default 256m)
-#   RFM_REGISTRY_STORAGE   file (H2 file under $state/registry/data) or mem (default file)
+#   RFM_REGISTRY_STORAGE   file (H2 file under $run/registry/data) or mem (default file)
 #
 # Run by hand (no stack):
 #   bash deploy/local/registry/registry.sh install DIR        # once, cached
@@ -73,7 +74,7 @@ registry_healthy() { registry_http_ok "http://127.0.0.1:$registry_port/health/re
 start_registry() {
   local data="" cmd
   if [[ "${RFM_REGISTRY_STORAGE:-file}" != mem ]]; then
-    data="$state/registry/data"
+    data="$run/registry/data"
     mkdir -p "$data"
   fi
   mapfile -t cmd < <(registry_cmd "$state/registry/apicurio-$registry_version" "$registry_port" "$data")

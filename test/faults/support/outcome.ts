@@ -17,7 +17,7 @@ import { Keys } from '../../../src/state/keys.js';
 import type { OrderEvent } from '../../../src/stream/records.js';
 import { uniqueName } from '../../support/kafka.js';
 import { differences, dumpNamespace } from '../../support/state-dump.js';
-import type { FaultStack } from './stack.js';
+import type { StackClients } from './stack.js';
 import { suite } from './stack.js';
 
 export type OutputRole = 'segmentChanges' | 'churnRisk';
@@ -38,7 +38,7 @@ const digest = (value: unknown) =>
     .digest('base64url')
     .slice(0, 16);
 
-export async function captureOutcome(stack: FaultStack): Promise<Outcome> {
+export async function captureOutcome(stack: StackClients): Promise<Outcome> {
   const redis = new Redis(redisOptions(stack.config));
   try {
     const dump = await dumpNamespace(redis, stack.config.namespace);
@@ -156,7 +156,7 @@ export interface Verdict {
 
 /** Judges `outcome` against the batch reference over `events` and, when given, the clean run. */
 export async function judge(
-  stack: FaultStack,
+  stack: StackClients,
   outcome: Outcome,
   events: readonly OrderEvent[],
   baseline: Baseline | null,

@@ -17,7 +17,7 @@ import {
   type Verdict,
 } from './outcome.js';
 import { ProcessorProcess } from './processor.js';
-import { dataset, FaultStack, suite } from './stack.js';
+import { dataset, FaultStack, type StackClients, suite } from './stack.js';
 
 /** How long a whole run may take: generous, as the machine is shared. */
 export function processingTimeoutMs(): number {
@@ -34,7 +34,7 @@ export class Fleet {
   readonly all: ProcessorProcess[] = [];
 
   constructor(
-    readonly stack: FaultStack,
+    readonly stack: StackClients,
     private readonly env: Record<string, string> = {},
   ) {
     this.monitor = new Monitor(
@@ -114,10 +114,14 @@ export async function baseline(): Promise<Baseline> {
   }
 }
 
-/** Captures and judges what `stack` holds, records the row, then asserts nothing was lost or counted twice. */
+/**
+ * Captures and judges what `stack` holds, records the row, then asserts nothing
+ * was lost or counted twice: against the reference over `events`, and against
+ * the clean run unless `expected` is null (an input the clean run did not have).
+ */
 export async function conclude(
-  stack: FaultStack,
-  expected: Baseline,
+  stack: StackClients,
+  expected: Baseline | null,
   row: Omit<ResultRow, 'lost' | 'doubleCounted' | 'events'>,
   events = dataset().events,
 ): Promise<Verdict> {

@@ -1,8 +1,8 @@
 // Throwaway services for the fault suite, each on free loopback ports with its
 // own data directory, so a scenario can kill and restart them for real without
 // touching anyone else's: a Kafka broker (KRaft, the jars deploy/local/stack
-// installs, optionally SASL_SSL with SCRAM users) and a Redis with AOF
-// (optionally TLS with an ACL user).
+// installs) and a Redis with AOF. (The secure set-up is deploy/local/stack's own,
+// with RFM_STACK_SECURE=1: test/faults/secure.test.ts runs it.)
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -100,14 +100,6 @@ export class Daemon {
   }
 }
 
-export interface KafkaSecurity {
-  /** PKCS12 keystore of the broker's certificate and its password. */
-  keystore: string;
-  keystorePassword: string;
-  /** SCRAM-SHA-512 users created when the storage is formatted; the first is the broker's own. */
-  users: { name: string; password: string }[];
-}
-
 /** One combined broker + controller (KRaft), as deploy/local/stack runs it, on ports of its own. */
 export class KafkaBroker {
   readonly daemon: Daemon;
@@ -115,14 +107,13 @@ export class KafkaBroker {
     readonly dir: string,
     readonly port: number,
     readonly controllerPort: number,
-    private readonly security?: KafkaSecurity,
   ) {
     mkdirSync(dir, { recursive: true });
     this.daemon = new Daemon('kafka', join(dir, 'kafka.log'));
   }
 
-  static async create(dir: string, security?: KafkaSecurity): Promise<KafkaBroker> {
-    return new KafkaBroker(dir, await freePort(), await freePort(), security);
+  static async create(dir: string): Promise<KafkaBroker> {
+    return new KafkaBroker(dir, await freePort(), await freePort());
   }
 
   get brokers(): string {
@@ -146,32 +137,10 @@ export class KafkaBroker {
   }
 
   private properties(): string {
-    const template = readFileSync(join(repo, 'deploy/local/kafka/server.properties.template'), 'utf8')
+    return readFileSync(join(repo, 'deploy/local/kafka/server.properties.template'), 'utf8')
       .replaceAll('@PORT@', String(this.port))
       .replaceAll('@CONTROLLER_PORT@', String(this.controllerPort))
       .replaceAll('@DATA_DIR@', join(this.dir, 'data'));
-    const security = this.security;
-    if (!security) return template;
-    const broker = security.users[0];
-    if (!broker) throw new Error('SASL needs at least the broker user');
-    const listener = `SASL_SSL://127.0.0.1:${this.port}`;
-    const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${broker.name}" password="${broker.password}";`;
-    return `${template
-      .replace(/^listeners=.*$/m, `listeners=${listener},CONTROLLER://127.0.0.1:${this.controllerPort}`)
-      .replace(/^advertised\.listeners=.*$/m, `advertised.listeners=${listener}`)
-      .replace(/^inter\.broker\.listener\.name=.*$/m, 'inter.broker.listener.name=SASL_SSL')
-      .replace(
-        /^listener\.security\.protocol\.map=.*$/m,
-        'listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
-      )}
-sasl.enabled.mechanisms=SCRAM-SHA-512
-sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
-listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=${jaas}
-ssl.keystore.type=PKCS12
-ssl.keystore.location=${security.keystore}
-ssl.keystore.password=${security.keystorePassword}
-ssl.client.auth=none
-`;
   }
 
   /** Formats the storage on the first start; starts the broker and waits until it serves. */
@@ -182,20 +151,7 @@ ssl.client.auth=none
       const java = this.java();
       const { stdout } = await run('java', [...java, 'kafka.tools.StorageTool', 'random-uuid']);
       const clusterId = stdout.trim().split('\n').pop() as string;
-      const scram = (this.security?.users ?? []).flatMap((u) => [
-        '--add-scram',
-        `SCRAM-SHA-512=[name=${u.name},password=${u.password}]`,
-      ]);
-      await run('java', [
-        ...java,
-        'kafka.tools.StorageTool',
-        'format',
-        '-t',
-        clusterId,
-        '-c',
-        conf,
-        ...scram,
-      ]);
+      await run('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', conf]);
     }
     const before = this.daemon.log().length;
     this.daemon.start('java', [...this.java(), 'kafka.Kafka', conf]);
@@ -216,73 +172,31 @@ ssl.client.auth=none
   }
 }
 
-export interface RedisTls {
-  cert: string;
-  key: string;
-  ca: string;
-}
-
-export interface RedisAcl {
-  username: string;
-  password: string;
-}
-
 /** A redis-server with AOF (`appendfsync everysec`, as the stack runs it), on a port of its own. */
 export class RedisServer {
   readonly daemon: Daemon;
   private constructor(
     readonly dir: string,
     readonly port: number,
-    private readonly tls?: RedisTls,
-    private readonly acl?: RedisAcl,
   ) {
     mkdirSync(dir, { recursive: true });
     this.daemon = new Daemon('redis', join(dir, 'redis.log'));
   }
 
-  static async create(dir: string, options: { tls?: RedisTls; acl?: RedisAcl } = {}): Promise<RedisServer> {
-    return new RedisServer(dir, await freePort(), options.tls, options.acl);
+  static async create(dir: string): Promise<RedisServer> {
+    return new RedisServer(dir, await freePort());
   }
 
   get url(): string {
-    return `${this.tls ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
+    return `redis://127.0.0.1:${this.port}`;
   }
 
   async start(timeoutMs = 60_000): Promise<void> {
-    const ports = this.tls
-      ? [
-          '--port',
-          '0',
-          '--tls-port',
-          String(this.port),
-          '--tls-cert-file',
-          this.tls.cert,
-          '--tls-key-file',
-          this.tls.key,
-          '--tls-ca-cert-file',
-          this.tls.ca,
-          '--tls-auth-clients',
-          'no',
-        ]
-      : ['--port', String(this.port)];
-    const users = this.acl
-      ? [
-          '--user',
-          'default',
-          'off',
-          '--user',
-          this.acl.username,
-          'on',
-          `>${this.acl.password}`,
-          '~*',
-          '&*',
-          '+@all',
-        ]
-      : [];
     this.daemon.start('redis-server', [
       '--bind',
       '127.0.0.1',
-      ...ports,
+      '--port',
+      String(this.port),
       '--dir',
       this.dir,
       '--appendonly',
@@ -295,7 +209,6 @@ export class RedisServer {
       'no',
       '--protected-mode',
       'yes',
-      ...users,
     ]);
     // Ready once it has loaded its AOF and says so.
     await waitFor(

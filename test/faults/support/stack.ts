@@ -12,14 +12,7 @@ import type { OrderEvent } from '../../../src/stream/records.js';
 import { createSchemaRegistry, registerSchemas } from '../../../src/stream/schemas.js';
 import { ensureTopics } from '../../../src/stream/topics.js';
 import { type Dataset, generateDataset } from './dataset.js';
-import {
-  KafkaBroker,
-  type KafkaSecurity,
-  type RedisAcl,
-  RedisServer,
-  type RedisTls,
-  sleep,
-} from './services.js';
+import { KafkaBroker, RedisServer, sleep } from './services.js';
 
 export interface FaultSuite {
   registryUrl: string;
@@ -49,41 +42,18 @@ export function dataset(): Dataset {
   return cachedDataset;
 }
 
-export interface StackOptions {
-  kafkaSecurity?: KafkaSecurity;
-  redisTls?: RedisTls;
-  redisAcl?: RedisAcl;
-  /** How the processor (and the suite's own clients) reach the services: the variables besides the addresses. */
-  clientEnv?: Record<string, string>;
-}
+/** A Kafka, registry and Redis a scenario reaches by `env`, and the suite's own clients of them. */
+export class StackClients {
+  /** The same variables as the suite's own clients load them. */
+  readonly config: Readonly<Config>;
 
-export class FaultStack {
-  private constructor(
+  constructor(
+    /** Where processors' logs go. */
     readonly dir: string,
-    readonly kafka: KafkaBroker,
-    readonly redis: RedisServer,
     /** The variables a processor is configured by. */
     readonly env: Record<string, string>,
-    /** The same, as the suite's own clients load it. */
-    readonly config: Readonly<Config>,
-  ) {}
-
-  static async start(name: string, options: StackOptions = {}): Promise<FaultStack> {
-    const dir = mkdtempSync(join(tmpdir(), `rfm-fault-${name}-`));
-    const kafka = await KafkaBroker.create(join(dir, 'kafka'), options.kafkaSecurity);
-    const redis = await RedisServer.create(join(dir, 'redis'), {
-      ...(options.redisTls ? { tls: options.redisTls } : {}),
-      ...(options.redisAcl ? { acl: options.redisAcl } : {}),
-    });
-    await Promise.all([kafka.start(), redis.start()]);
-    const env = {
-      KAFKA_BROKERS: kafka.brokers,
-      REDIS_URL: redis.url,
-      SCHEMA_REGISTRY_URL: suite().registryUrl,
-      RFM_PARTITIONS: String(PARTITIONS),
-      ...options.clientEnv,
-    };
-    return new FaultStack(dir, kafka, redis, env, loadConfig(env, { logLevel: 'silent' }));
+  ) {
+    this.config = loadConfig(env, { logLevel: 'silent' });
   }
 
   /** A kafkajs client of the suite, configured as the processor is. */
@@ -97,7 +67,10 @@ export class FaultStack {
   }
 
   /** Creates the topics (as `rfm topics` does) and registers the schemas; returns the codec. */
-  async prepareTopics(topicConfig: { name: string; value: string }[] = []): Promise<AvroCodec> {
+  /** `topicConfig`: configuration entries of the input topic and the DLQ, e.g. max.message.bytes. */
+  async prepareTopics(
+    topicConfig: Partial<Record<'orders' | 'dlq', { name: string; value: string }[]>> = {},
+  ): Promise<AvroCodec> {
     const admin = this.client().admin();
     await admin.connect();
     try {
@@ -111,16 +84,11 @@ export class FaultStack {
           await sleep(1_000);
         }
       }
-      if (topicConfig.length > 0) {
-        await admin.alterConfigs({
-          validateOnly: false,
-          resources: [this.config.topics.orders, this.config.topics.dlq].map((name) => ({
-            type: 2,
-            name,
-            configEntries: topicConfig,
-          })),
-        });
-      }
+      const resources = (['orders', 'dlq'] as const).flatMap((role) => {
+        const configEntries = topicConfig[role] ?? [];
+        return configEntries.length === 0 ? [] : [{ type: 2, name: this.config.topics[role], configEntries }];
+      });
+      if (resources.length > 0) await admin.alterConfigs({ validateOnly: false, resources });
     } finally {
       await admin.disconnect();
     }
@@ -129,7 +97,9 @@ export class FaultStack {
   }
 
   /** Produces records to the input topic, keyed as a shop's producer keys them. */
-  async produce(records: { key: string | Buffer | null; value: Buffer | null }[]): Promise<void> {
+  async produce(
+    records: { key: string | Buffer | null; value: Buffer | null; partition?: number }[],
+  ): Promise<void> {
     const producer = this.client().producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     try {
@@ -148,6 +118,32 @@ export class FaultStack {
   /** The dataset's events into the input topic. */
   async load(codec: AvroCodec, events: readonly OrderEvent[] = dataset().events): Promise<void> {
     await this.produce(events.map((e) => ({ key: e.customerId, value: codec.encodeOrder(e) })));
+  }
+}
+
+/** Its own Kafka broker and Redis, which the scenario may kill, and the suite's registry. */
+export class FaultStack extends StackClients {
+  private constructor(
+    dir: string,
+    readonly kafka: KafkaBroker,
+    readonly redis: RedisServer,
+    env: Record<string, string>,
+  ) {
+    super(dir, env);
+  }
+
+  static async start(name: string): Promise<FaultStack> {
+    const dir = mkdtempSync(join(tmpdir(), `rfm-fault-${name}-`));
+    const kafka = await KafkaBroker.create(join(dir, 'kafka'));
+    const redis = await RedisServer.create(join(dir, 'redis'));
+    await Promise.all([kafka.start(), redis.start()]);
+    const env = {
+      KAFKA_BROKERS: kafka.brokers,
+      REDIS_URL: redis.url,
+      SCHEMA_REGISTRY_URL: suite().registryUrl,
+      RFM_PARTITIONS: String(PARTITIONS),
+    };
+    return new FaultStack(dir, kafka, redis, env);
   }
 
   async stop(): Promise<void> {
