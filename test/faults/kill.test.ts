@@ -49,8 +49,8 @@ describe('kill -9 of the processor', () => {
         await sleep(500 + random() * 3_500);
       } else {
         await fleet.monitor.waitCommitted(Math.floor(point * total), processingTimeoutMs());
-        // Off the commit: somewhere inside the work of the next step.
-        await sleep(random() * 2_000);
+        // Off the commit: somewhere inside the work of the next step, while some is left.
+        await sleep(random() * Math.min(2_000, fleet.monitor.timeLeft(total) / 2));
       }
       expect(processor.running, 'still running at a kill point').toBe(true);
       await processor.kill('SIGKILL');
