@@ -45,7 +45,7 @@ describe('kill -9 of the processor', () => {
     let kills = 0;
     for (const [i, point] of points.entries()) {
       if (i === duringStartUp) {
-        // Killed again while it joins the group, restores and flushes the outboxes.
+        // Killed again while it joins the group and restores its state.
         await sleep(500 + random() * 3_500);
       } else {
         await fleet.monitor.waitCommitted(Math.floor(point * total), processingTimeoutMs());
