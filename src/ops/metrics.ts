@@ -18,13 +18,12 @@ export const DLQ_REASONS = [...REJECT_REASONS, 'NOT_AVRO', 'UNKNOWN_SCHEMA', 'LA
 
 /**
  * The Redis round trips of processing: reading the states a drain needs, waiting
- * for the writes its steps sent (state, member records, outbox, clock), dropping
- * published changes from the outboxes, looking for a new value model.
+ * for the writes of its steps (state, member records, counts, clock), looking
+ * for a new value model.
  */
 export const REDIS_OPERATIONS = [
   'read_customers',
   'write_customers',
-  'trim_outbox',
   'read_value_model',
   'connection',
 ] as const;
@@ -165,7 +164,7 @@ export class Metrics {
     });
     this.redisDuration = new Histogram({
       name: 'rfm_redis_duration_seconds',
-      help: 'Redis round trips of processing by operation: a drain reads once, waits for its writes once, trims its outboxes once',
+      help: 'Redis round trips of processing by operation: a drain reads once and waits for its writes once',
       labelNames: ['operation'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,

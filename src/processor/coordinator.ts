@@ -6,18 +6,16 @@
 // group own some of the partitions, they meet at each tick in Redis (TickBarrier).
 //
 // A drain does all it can in memory with O(1) round trips: one read of every
-// full state its steps will need, each step's writes sent without waiting (Redis
-// applies them in order), one wait for them all, one publish of the changes,
-// then the offsets. The population of every partition owned is held in memory
+// full state its steps will need; what the steps did leaves in parts (a tick, or
+// about a second of work), each published, stored and committed in one go while
+// the next is computed (src/processor/shipper.ts). The population of every partition owned is held in memory
 // (src/processor/member-index.ts), loaded from Redis when partitions are assigned
 // and again after a failed step, which may have left memory ahead of Redis.
 
-import type { OutputChange } from '../domain/changes.js';
 import type { ValueSettings } from '../domain/clv/value-model.js';
 import { thresholdsFrom } from '../domain/population.js';
 import { EMPTY_THRESHOLDS, type Thresholds } from '../domain/thresholds.js';
 import { dayOf, isoDay } from '../domain/time.js';
-import { RfmError } from '../errors.js';
 import type { CustomerStore } from '../state/customer-store.js';
 import type { Keys } from '../state/keys.js';
 import { decodeMemberRecord } from '../state/member-record.js';
@@ -35,6 +33,7 @@ import {
   type RedisTimer,
 } from './partition-processor.js';
 import { MemoryPopulation } from './population.js';
+import { Shipper } from './shipper.js';
 import { StepWriter } from './step-writer.js';
 
 /** A record read from a partition: an order, or null for a record that went to the DLQ. */
@@ -97,9 +96,9 @@ export interface CoordinatorObserver {
   timeRedis: RedisTimer;
 }
 
-/** How long a drain works before it publishes and commits what it did so far. */
+/** How long a drain works before it ships what it did so far, if no tick ended a part before. */
 const PART_MS = 1000;
-/** How many changes a drain holds before it publishes them, whatever the time. */
+/** How many changes a part holds at most, whatever the time. */
 const PART_CHANGES = 20_000;
 /** How long a tick waits for other processes' partitions before the drain returns (to come back on the next). */
 const BARRIER_WAIT_MS = 1_000;
@@ -110,12 +109,6 @@ interface PartitionSlot {
   queue: QueuedRecord[];
   /** Whether everything the broker holds for the partition has been queued. */
   caughtUp: boolean;
-}
-
-/** Changes stored but not yet sent, per partition, and the offsets to commit once they are. */
-interface Unfinished {
-  changes: Map<number, OutputChange[]>;
-  offsets: Map<number, number>;
 }
 
 export class Coordinator {
@@ -132,15 +125,11 @@ export class Coordinator {
   private readonly timed: RedisTimer;
   private draining: Promise<void> = Promise.resolve();
   private halted = false;
-  private unfinished: Unfinished = { changes: new Map(), offsets: new Map() };
-  /** Records taken off the queues whose writes are not yet known durable: done again after a failure. */
-  private unconfirmed = new Map<number, QueuedRecord[]>();
+  private readonly shipper: Shipper;
   /** The day up to which the drain in progress has loaded what its steps need. */
   private loadedThrough: number | null = null;
-  /** A step failed (Redis or Kafka away): memory may be ahead of Redis, and outboxes unsent. */
+  /** A step or a write failed (Redis or Kafka away): memory may be ahead of Redis. */
   private interrupted = false;
-  /** Steps changed memory since the last durable flush: a failure now leaves memory ahead of Redis. */
-  private aheadOfRedis = false;
   private readonly barrier: TickBarrier;
   /** The tick day whose first half is done, while other processes' partitions have not reached it. */
   private preparedFor: number | null = null;
@@ -153,6 +142,7 @@ export class Coordinator {
     this.barrier = new TickBarrier(options.redis, options.keys, options.topic, options.partitionCount);
     this.timed = options.observer?.timeRedis ?? ((_operation, run) => run());
     this.writer = new StepWriter(options.redis);
+    this.shipper = new Shipper(this.writer, options.publish, options.onProcessed, this.timed);
     this.cache = new CustomerCache(options.customers, options.cacheSize ?? 20_000, (run) =>
       this.timed('read_customers', run),
     );
@@ -185,17 +175,11 @@ export class Coordinator {
    */
   private async assignNow(carried: Map<number, PartitionSlot>): Promise<void> {
     // Writes a failed drain sent may still land: Redis is read once they have.
-    await this.writer.flush().catch(() => undefined);
+    // Parts not stored are done again (their records put back first) or read again.
+    const unstored = await this.shipper.abandon();
     this.cache.clear();
     const owned = new Set(this.owned);
-    const unconfirmed = this.unconfirmed;
-    this.unconfirmed = new Map();
-    // The outboxes hold the changes; the offsets of records durable before stay to commit.
-    this.unfinished = {
-      changes: new Map(),
-      offsets: new Map([...this.unfinished.offsets].filter(([partition]) => owned.has(partition))),
-    };
-    this.aheadOfRedis = false;
+    this.shipper.keepOffsetsOf(owned);
     this.current = (await this.options.thresholdsStore.current()) ?? EMPTY_THRESHOLDS;
     this.value = await this.loadValueSettings(null);
     this.members = await Promise.all(
@@ -214,11 +198,11 @@ export class Coordinator {
         windowDays: this.options.windowDays,
         allowedLatenessDays: this.options.allowedLatenessDays,
         churnAfterDays: this.options.churnAfterDays ?? null,
-        emit: (p, changes) => this.emitted(p, changes),
+        emit: (changes) => this.shipper.emit(changes),
+        finish: () => this.finish(),
       });
       await processor.restore();
       await this.storeCounts(processor);
-      await this.publishOutbox(index);
       this.loadedThrough = null;
       await this.finishInterruptedTick(processor);
       await processor.useValueModel(this.value, this.current);
@@ -230,7 +214,7 @@ export class Coordinator {
     this.slots = new Map(
       processors.map(([partition, processor]) => {
         const old = carried.get(partition);
-        const queue = old ? [...(unconfirmed.get(partition) ?? []), ...old.queue] : [];
+        const queue = old ? [...(unstored.get(partition) ?? []), ...old.queue] : [];
         return [partition, { processor, queue, caughtUp: old?.caughtUp ?? false }];
       }),
     );
@@ -256,16 +240,6 @@ export class Coordinator {
       });
     }
     await multi.exec();
-  }
-
-  /** Publishes what a crash between storing changes and sending them left in the outbox. */
-  private async publishOutbox(index: PartitionIndex): Promise<void> {
-    const entries = await index.outbox();
-    if (entries.length === 0) return;
-    await this.options.publish(entries.map((entry) => JSON.parse(entry) as OutputChange));
-    const pipeline = this.options.redis.pipeline();
-    index.queueTrimOutbox(pipeline, entries.length);
-    await pipeline.exec();
   }
 
   /** A crash between storing a version and re-evaluating a partition with it: finish the job. */
@@ -341,7 +315,6 @@ export class Coordinator {
   private async refreshValueModel(): Promise<void> {
     const next = await this.timed('read_value_model', () => this.loadValueSettings(this.value));
     if (next === this.value) return;
-    this.aheadOfRedis = true;
     this.value = next;
     for (const slot of this.slots.values()) await slot.processor.useValueModel(next, this.current);
   }
@@ -349,28 +322,31 @@ export class Coordinator {
   private async drainNow(): Promise<void> {
     try {
       if (this.interrupted) await this.resume();
+      // What a failed publish or commit left waiting goes first, as it was.
+      else if (this.shipper.stalledBy !== null) this.shipper.resume();
+      await this.finish();
       // Without partitions (more processes than partitions) there is nothing to do.
       if (this.slots.size === 0) return;
-      // What a drain stored but could not send or commit goes first.
-      await this.finish();
       await this.refreshValueModel();
       this.loadedThrough = null;
       await this.process();
       await this.finish();
     } catch (error) {
-      // A failed publish or commit is retried by the next drain's first finish; a
-      // failure with memory ahead of Redis needs the state taken from Redis again.
-      if (this.aheadOfRedis) this.interrupted = true;
+      // A part on its way lands or fails before anything is read again.
+      await this.shipper.shipped().catch(() => undefined);
+      // A failed publish or commit is retried as it was; any other failure may
+      // leave memory ahead of Redis, which is then taken from Redis again.
+      if (error !== this.shipper.stalledBy) this.interrupted = true;
       throw error;
     }
   }
 
   /**
-   * After a failed step, before the next: waits for the writes sent, then takes
-   * the population, the clocks and the thresholds version from Redis again,
-   * publishes what the outboxes hold, and finishes a tick left half done, as a
-   * restart would, keeping what is queued. Records whose writes were not known
-   * durable are done again: those applied are skipped.
+   * After a failed step or write, before the next step: waits for the writes
+   * sent, then takes the population, the clocks and the thresholds version from
+   * Redis again and finishes a tick left half done, as a restart would, keeping
+   * what is queued. Records whose parts were not stored are done again: those
+   * applied are skipped, the others make their changes again (same ids).
    */
   private async resume(): Promise<void> {
     await this.assignNow(this.slots);
@@ -380,11 +356,13 @@ export class Coordinator {
   private async process(): Promise<void> {
     let since = performance.now();
     while (!this.halted) {
-      // A long backlog is done in parts of about a second each, every part published
-      // and committed: outputs do not wait for the whole backlog, and the commits
-      // keep the consumer in its group.
-      if (performance.now() - since > PART_MS || this.unpublished > PART_CHANGES) {
-        await this.finish();
+      // A long backlog is done in parts (a tick, or about a second), every part
+      // published, stored and committed: outputs do not wait for the whole backlog,
+      // the commits keep the consumer in its group, and a crash loses one part at most.
+      if (performance.now() - since > PART_MS || this.shipper.pending > PART_CHANGES) {
+        await this.endPart();
+        // Every part before is stored: the customers they wrote may leave the cache.
+        this.cache.release();
         this.loadedThrough = null;
         since = performance.now();
       }
@@ -419,6 +397,7 @@ export class Coordinator {
         return;
       await this.load(nextTick);
       if (!(await this.tick(nextTick))) return;
+      await this.endPart();
       await this.options.betweenSteps?.();
     }
   }
@@ -499,7 +478,6 @@ export class Coordinator {
     let n = 0;
     while (n < slot.queue.length && recordDay(slot.queue[n] as QueuedRecord) < tickDay) n++;
     if (n === 0) return;
-    this.aheadOfRedis = true;
     // Records applied after the first half of a tick: it is done again, as of the tick.
     this.preparedFor = null;
     // Taken off the queue once applied, and kept until their writes are durable: a
@@ -509,9 +487,7 @@ export class Coordinator {
     const orders = records.flatMap((r) => (r.order ? [{ order: r.order, offset: r.offset }] : []));
     const late = await slot.processor.applyOrders(orders, this.current, this.options.allowedLatenessDays);
     slot.queue.splice(0, n);
-    const unconfirmed = this.unconfirmed.get(partition);
-    if (unconfirmed) for (const record of records) unconfirmed.push(record);
-    else this.unconfirmed.set(partition, records);
+    this.shipper.applied(partition, records);
     const lateSet = new Set(late);
     let applied = 0;
     let maxEventTime: number | null = null;
@@ -534,7 +510,6 @@ export class Coordinator {
    * processes have not reached `day`: the next drain comes back to it.
    */
   private async tick(day: number): Promise<boolean> {
-    this.aheadOfRedis = true;
     const started = performance.now();
     const previous = this.current;
     const processors = [...this.slots.values()].map((s) => s.processor);
@@ -568,7 +543,7 @@ export class Coordinator {
    */
   private async agreedVersion(day: number): Promise<Thresholds | null> {
     // The first half's writes are durable before the other processes may read them.
-    await this.timed('write_customers', () => this.writer.flush());
+    await this.finish();
     await this.barrier.prepare([...this.slots.keys()], day);
     for (let waited = 0; ; waited += BARRIER_POLL_MS) {
       const stored = await this.options.thresholdsStore.get(isoDay(day));
@@ -587,57 +562,21 @@ export class Coordinator {
     }
   }
 
-  /** Changes emitted since the last publish. */
-  private get unpublished(): number {
-    let n = 0;
-    for (const list of this.unfinished.changes.values()) n += list.length;
-    return n;
-  }
-
-  private emitted(partition: number, changes: OutputChange[]): void {
-    const list = this.unfinished.changes.get(partition);
-    if (list) for (const change of changes) list.push(change);
-    else this.unfinished.changes.set(partition, [...changes]);
-  }
-
   /**
-   * Waits for every write sent, then publishes the changes they stored, then
-   * drops them from the outboxes and reports the offsets processed. A failed
-   * publish or commit leaves them for the next drain; a failed write leaves the
-   * next drain to take the state from Redis again.
+   * Ends a part: ships it once the part before it is stored, without waiting:
+   * one part at most is on its way while the next is computed. The cache keeps
+   * every customer the parts on their way wrote (Redis may not have them yet).
    */
-  private async finish(): Promise<void> {
-    try {
-      await this.timed('write_customers', () => this.writer.flush());
-    } catch (error) {
-      this.cache.clear();
-      throw new RfmError('REDIS_UNAVAILABLE', `a write to Redis failed: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    // Durable: their offsets may be committed once their changes are sent.
-    for (const [partition, records] of this.unconfirmed)
-      this.unfinished.offsets.set(partition, (records[records.length - 1] as QueuedRecord).offset);
-    this.unconfirmed = new Map();
-    this.aheadOfRedis = false;
-    this.cache.release();
-    const { changes, offsets } = this.unfinished;
-    if (changes.size > 0) {
-      await this.options.publish([...changes.values()].flat());
-      this.unfinished = { changes: new Map(), offsets };
-      const pipeline = this.options.redis.pipeline();
-      for (const [partition, list] of changes) {
-        (this.partitions[partition] as PartitionIndex).queueTrimOutbox(pipeline, list.length);
-      }
-      await Promise.all([this.timed('trim_outbox', () => pipeline.exec()), this.commitOffsets()]);
-    } else await this.commitOffsets();
+  private async endPart(): Promise<void> {
+    await this.shipper.shipped();
+    this.shipper.seal();
   }
 
-  private async commitOffsets(): Promise<void> {
-    const { offsets } = this.unfinished;
-    if (offsets.size === 0) return;
-    await this.options.onProcessed?.([...offsets].map(([partition, offset]) => ({ partition, offset })));
-    this.unfinished.offsets = new Map();
+  /** Ships what the steps did and waits until every part is published, stored and committed. */
+  private async finish(): Promise<void> {
+    this.shipper.seal();
+    await this.shipper.shipped();
+    this.cache.release();
   }
 }
 

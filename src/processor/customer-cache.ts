@@ -65,19 +65,19 @@ export class CustomerCache {
     });
   }
 
-  /** Ends a drain: what it held becomes the most recently used, and the oldest beyond the bound are dropped. */
+  /**
+   * Ends a part: what it held becomes the most recently used, and the oldest
+   * beyond the bound are dropped, never one it held (its write may not be in
+   * Redis yet, so reading it again there could find an older state).
+   */
   release(): void {
-    for (const [id, customer] of this.held) {
-      this.recent.delete(id);
-      this.recent.set(id, customer);
-    }
-    this.held.clear();
-    let excess = this.recent.size - this.capacity;
-    if (excess <= 0) return;
+    let excess = this.recent.size + this.held.size - this.capacity;
     for (const id of this.recent.keys()) {
       if (excess-- <= 0) break;
       this.recent.delete(id);
     }
+    for (const [id, customer] of this.held) this.recent.set(id, customer);
+    this.held.clear();
   }
 
   /** Forgets everything: after a failure, what is in memory may be ahead of Redis. */

@@ -1,9 +1,9 @@
 // Processes one input partition: applies its orders, moves its clock day by day
 // (re-evaluating the customers due), takes new thresholds versions. Works on the
 // partition's member index in memory and the full states the coordinator loaded;
-// each step's writes go to Redis as one pipeline (outbox, member records, counts,
-// customer states, clock, in that order), and its changes are published by the
-// coordinator once every step of the drain is stored.
+// each step's writes make one pipeline (member records, counts, customer states,
+// clock, in that order), sent by the coordinator once the step's changes are
+// published.
 import type { OutputChange, Trigger } from '../domain/changes.js';
 import { activeOn, lapseRanges } from '../domain/churn-rate.js';
 import type { ValueSettings } from '../domain/clv/value-model.js';
@@ -38,7 +38,7 @@ export interface InputOrder {
 export type Publisher = (changes: OutputChange[]) => Promise<void>;
 
 /** The Redis round trips of processing (src/ops/metrics.ts, REDIS_OPERATIONS). */
-export type RedisOperation = 'read_customers' | 'write_customers' | 'trim_outbox' | 'read_value_model';
+export type RedisOperation = 'read_customers' | 'write_customers' | 'read_value_model';
 
 /** Runs a Redis round trip of processing; the metrics time it. */
 export type RedisTimer = <T>(operation: RedisOperation, run: () => Promise<T>) => Promise<T>;
@@ -56,8 +56,10 @@ export interface PartitionProcessorDeps {
   allowedLatenessDays: number;
   /** Days without a purchase that make a customer lapsed in the churn rate; null for no churn rate. */
   churnAfterDays: number | null;
-  /** Told of every change stored, to publish once the drain's writes are durable. */
-  emit: (partition: number, changes: OutputChange[]) => void;
+  /** Told of every change a step makes, to publish before the step's writes are sent. */
+  emit: (changes: OutputChange[]) => void;
+  /** Publishes the changes emitted so far, then stores the steps that made them: a long pass calls it between parts. */
+  finish: () => Promise<void>;
 }
 
 /** One month start's churn-rate counts, as `PartitionIndex.queueSetLapseCounts` stores them. */
@@ -226,13 +228,13 @@ export class PartitionProcessor {
           step.record(id, evaluate(id, cache.get(id).state, before, today, this.rules, thresholds, trigger));
         }
         this.commit(step, { today, thresholdsVersion: null });
-        cache.release();
+        await this.deps.finish();
       }
     }
     const pipeline = this.deps.writer.pipeline();
     this.deps.index.queueSetClock(pipeline, { today, thresholdsVersion: null, valueVersion: version ?? '' });
     this.deps.writer.send(pipeline);
-    await this.deps.writer.flush();
+    await this.deps.finish();
     this.valueVersion = version;
   }
 
@@ -333,12 +335,12 @@ export class PartitionProcessor {
   }
 
   /**
-   * Stores a step: the churn-rate counts taken before it, its changes in the
-   * outbox, then the member records and counts that changed, then the states of
-   * the customers whose orders it applied, then the clock, as one pipeline sent
-   * without waiting.
+   * Stores a step: the churn-rate counts taken before it, then the member records
+   * and counts that changed, then the states of the customers whose orders it
+   * applied, then the clock, as one pipeline held until its changes are out.
    * A cut anywhere leaves a prefix: the records after the committed offsets are
-   * read again, and what was already stored changes nothing the second time.
+   * read again, and what was already stored changes nothing the second time;
+   * what was not is done again, making the same changes (same ids) again.
    */
   private commit(
     step: Step,
@@ -355,10 +357,6 @@ export class PartitionProcessor {
     const pipeline = writer.pipeline();
     // First: they are counted from the index before this step moves it.
     for (const snapshot of lapses) index.queueSetLapseCounts(pipeline, snapshot);
-    index.queueOutbox(
-      pipeline,
-      changes.map((c) => JSON.stringify(c)),
-    );
     const stored = members.takeChanges();
     const records: (string | Buffer)[] = [];
     for (const slot of stored.slots)
@@ -380,7 +378,7 @@ export class PartitionProcessor {
     }
     if (clock) index.queueSetClock(pipeline, clock);
     writer.send(pipeline, fenced);
-    if (changes.length > 0) this.deps.emit(this.partition, changes);
+    if (changes.length > 0) this.deps.emit(changes);
   }
 
   /** Month starts the watermark passes when the clock moves to `day`. */

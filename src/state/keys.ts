@@ -7,8 +7,6 @@ export interface PartitionKeys {
   members: string;
   /** HASH sums over P: n, lastPurchaseDay, f, m. */
   sums: string;
-  /** LIST changes stored but not yet confirmed sent, oldest first (JSON each). */
-  outbox: string;
   clock: string;
   segmentCounts: string;
   cohorts: string;
@@ -28,7 +26,6 @@ export class Keys {
     return {
       members: `${base}:members`,
       sums: `${base}:sums`,
-      outbox: `${base}:outbox`,
       clock: `${base}:clock`,
       segmentCounts: `${base}:counts`,
       cohorts: `${base}:cohorts`,

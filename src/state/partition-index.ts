@@ -1,6 +1,6 @@
 // One input partition's keys in Redis: its customers' member records, the sums
-// over P, the segment and cohort counts, the churn-rate counts, the outbox of
-// changes not yet confirmed sent, and the partition's clock. The processor keeps
+// over P, the segment and cohort counts, the churn-rate counts and the
+// partition's clock. The processor keeps
 // the same in memory (src/processor/member-index.ts) and writes here what changed.
 import type { ChainableCommander } from 'ioredis';
 import { execOrThrow } from './customer-store.js';
@@ -134,20 +134,6 @@ export class PartitionIndex {
       counts[kind][month] = Number(n);
     }
     return counts;
-  }
-
-  queueOutbox(pipeline: ChainableCommander, entries: string[]): void {
-    if (entries.length > 0) pipeline.rpush(this.keys.outbox, ...entries);
-  }
-
-  /** The changes stored but not confirmed sent, oldest first. */
-  async outbox(): Promise<string[]> {
-    return this.redis.lrange(this.keys.outbox, 0, -1);
-  }
-
-  /** Drops the `sent` oldest entries: later ones stay for the next flush. */
-  queueTrimOutbox(pipeline: ChainableCommander, sent: number): void {
-    if (sent > 0) pipeline.ltrim(this.keys.outbox, sent, -1);
   }
 
   async clock(): Promise<PartitionClock> {

@@ -4,6 +4,7 @@
 // processor core over the real Redis, fed as consumers with different fetch
 // patterns would feed it.
 import fc from 'fast-check';
+import type { ChainableCommander } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/domain/order.js';
 import type { Thresholds } from '../../src/domain/thresholds.js';
@@ -145,9 +146,10 @@ describe('replaying the same input', () => {
         const every = 2 + (crashAt % 4);
         fc.pre(ticks >= every);
 
-        // Crashes: every few ticks, one where the due customers' index has been
+        // Crashes: every few ticks, one where the due customers' facts have been
         // brought to the tick's day but the version is never stored and nobody is
-        // re-evaluated with it. Each restart delivers every record again from the start.
+        // re-evaluated with it (what the drain stored before is kept, what it held
+        // back is lost). Each restart delivers every record again from the start.
         const namespace = uniqueName('tickcrash');
         let saves = 0;
         let crashes = 0;
@@ -186,9 +188,9 @@ describe('replaying the same input', () => {
 function storeWith(beforeSave: () => void) {
   return (r: RedisClient, k: Keys, t: string): ThresholdsStore =>
     new (class extends ThresholdsStore {
-      override async save(thresholds: Thresholds): Promise<void> {
+      override async save(thresholds: Thresholds, pipeline?: ChainableCommander): Promise<void> {
         beforeSave();
-        await super.save(thresholds);
+        await super.save(thresholds, pipeline);
       }
     })(r, k, t);
 }

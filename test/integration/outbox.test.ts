@@ -1,6 +1,7 @@
-// A crash between the Redis write and the Kafka send loses no output: the
-// changes wait in the customers' outboxes, the restarted processor publishes
-// them with the same ids, and the redelivered records change nothing.
+// A crash between the Kafka send and the Redis write loses no output: the
+// changes are sent before the state that made them is stored, so the restarted
+// processor, reading the records again from the state before, makes them again
+// with the same ids, and records already stored change nothing.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OutputChange } from '../../src/domain/changes.js';
 import type { Order } from '../../src/domain/order.js';
@@ -24,7 +25,7 @@ const orders: Order[] = Array.from({ length: 60 }, (_, i) => ({
 
 class Crash extends Error {}
 
-describe('the outbox', () => {
+describe('a crash around the Kafka send', () => {
   it('publishes after a restart what a crash kept from Kafka, with the same ids, and no more state', async () => {
     const partitions = partitionOrders(orders, 2);
     let cleanPublishes = 0;
@@ -48,7 +49,7 @@ describe('the outbox', () => {
           firstRun.push(...changes);
           if (publishes === crashAt) {
             lost.push(...changes);
-            throw new Crash('killed between the Redis write and the Kafka send');
+            throw new Crash('killed at the Kafka send, before the Redis write');
           }
         },
       }),

@@ -83,6 +83,19 @@ export class Monitor {
     return 0;
   }
 
+  /**
+   * How long processing `total` may still take at the pace of the last few
+   * seconds' commits, in ms; Infinity before any pace is seen.
+   */
+  timeLeft(total: number, windowMs = 3_000): number {
+    const recent = this.samples.filter((s) => s.committed !== null && s.at >= Date.now() - windowMs);
+    const first = recent[0];
+    const last = recent[recent.length - 1];
+    if (!first || !last || last.at === first.at) return Number.POSITIVE_INFINITY;
+    const perMs = ((last.committed as number) - (first.committed as number)) / (last.at - first.at);
+    return perMs > 0 ? (total - (last.committed as number)) / perMs : Number.POSITIVE_INFINITY;
+  }
+
   /** Resolves once the committed total reaches `target`. */
   async waitCommitted(target: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
