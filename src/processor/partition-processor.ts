@@ -15,6 +15,7 @@ import { dayOf, isoDay, isoMonth, monthStart, nextMonthStart, startOfDay } from 
 import type { CustomerStore } from '../state/customer-store.js';
 import { encodeMemberRecord, type MemberRecord } from '../state/member-record.js';
 import type { PartitionIndex } from '../state/partition-index.js';
+import { endPhase } from '../state/redis-batch.js';
 import { encodeCustomerRecord, recordVersion } from '../state/state-codec.js';
 import { affectedRanges } from './affected.js';
 import type { CustomerCache, LoadedCustomer } from './customer-cache.js';
@@ -369,6 +370,8 @@ export class PartitionProcessor {
       index.queueCounts(pipeline, 'cohorts', countsOf(members.cohortCounts, stored.cohortCounts));
     }
     if (stored.slots.length > 0) index.queueSums(pipeline, sumsOf(members));
+    // A customer's state never lands without its member record (on a Cluster they live apart).
+    endPhase(pipeline);
     const fenced: number[] = [];
     for (const [id, customer] of step.states) {
       const value = encodeCustomerRecord(this.partition, customer.lastOffset, customer.state);
@@ -376,7 +379,10 @@ export class PartitionProcessor {
       customers.queueWrite(pipeline, id, customer.version, value);
       customer.version = recordVersion(this.partition, customer.lastOffset);
     }
-    if (clock) index.queueSetClock(pipeline, clock);
+    if (clock) {
+      endPhase(pipeline);
+      index.queueSetClock(pipeline, clock);
+    }
     writer.send(pipeline, fenced);
     if (changes.length > 0) this.deps.emit(changes);
   }

@@ -123,6 +123,7 @@ export class Shipper {
     try {
       await this.timed('write_customers', () => this.writer.write(part.steps));
     } catch (error) {
+      if (error instanceof RfmError) throw error;
       throw new RfmError('REDIS_UNAVAILABLE', `a write to Redis failed: ${(error as Error).message}`, {
         cause: error,
       });

@@ -1,8 +1,13 @@
 // Holds each step's writes as one pipeline until they are shipped with their
 // part (src/processor/shipper.ts), then sends a part's pipelines all at once:
 // Redis applies them in the order sent, so a cut anywhere leaves a prefix of the
-// steps.
+// steps. A Redis Cluster applies each node's commands in order but the nodes
+// apart, so there the steps go one after another, each in its phases
+// (src/state/redis-batch.ts): a cut still leaves a prefix of what a step
+// needs in order, and whole steps before it.
 import type { ChainableCommander } from 'ioredis';
+import { RfmError } from '../errors.js';
+import { batchOf } from '../state/redis-batch.js';
 import type { RedisClient } from '../state/scripts.js';
 import { WriteResult } from '../state/scripts.js';
 
@@ -20,7 +25,7 @@ export class StepWriter {
   constructor(private readonly redis: RedisClient) {}
 
   pipeline(): ChainableCommander {
-    return this.redis.pipeline();
+    return batchOf(this.redis);
   }
 
   /** Holds a step's pipeline until `take`. */
@@ -35,9 +40,12 @@ export class StepWriter {
     return steps;
   }
 
-  /** Sends steps in order without waiting between them, and waits for them all; throws the first failure. */
+  /**
+   * Sends steps in order without waiting between them (on a Cluster, each once
+   * the one before is applied), and waits for them all; throws the first failure.
+   */
   async write(steps: HeldStep[]): Promise<void> {
-    const done = Promise.allSettled(steps.map((step) => written(step)));
+    const done = this.redis.isCluster ? oneByOne(steps) : Promise.allSettled(steps.map(written));
     this.inFlight = done;
     const failure = (await done).find((result) => result.status === 'rejected');
     if (failure) throw (failure as PromiseRejectedResult).reason;
@@ -50,10 +58,28 @@ export class StepWriter {
   }
 }
 
+/** Each step once the one before is written; none after a failed one. */
+async function oneByOne(steps: HeldStep[]): Promise<PromiseSettledResult<void>[]> {
+  const results: PromiseSettledResult<void>[] = [];
+  for (const step of steps) {
+    try {
+      await written(step);
+      results.push({ status: 'fulfilled', value: undefined });
+    } catch (reason) {
+      results.push({ status: 'rejected', reason });
+      break;
+    }
+  }
+  return results;
+}
+
 async function written({ pipeline, fenced }: HeldStep): Promise<void> {
   const results = await pipeline.exec();
   for (const [error] of results ?? []) if (error) throw error;
   if (fenced.some((i) => results?.[i]?.[1] === WriteResult.CONFLICT)) {
-    throw new Error('a customer was written by another owner since it was read (partition moved?)');
+    throw new RfmError(
+      'OWNERSHIP_LOST',
+      'a customer was written by another owner since it was read: its partition moved in a rebalance',
+    );
   }
 }

@@ -9,7 +9,8 @@ import { type CustomerState, emptyCustomer } from '../domain/customer.js';
 import type { Segments } from '../domain/segments.js';
 import type { Keys } from './keys.js';
 import { decodeMemberRecord } from './member-record.js';
-import { queueScript, type RedisClient, WriteResult } from './scripts.js';
+import { batchOf } from './redis-batch.js';
+import { queueScript, type RedisClient } from './scripts.js';
 import { type CustomerRecord, decodeCustomerRecord } from './state-codec.js';
 
 /** A customer as `rfm inspect` and the tests see it: its state and its evaluation. */
@@ -35,7 +36,7 @@ export class CustomerStore {
 
   /** The stored records of customers, null for those never written. One round trip. */
   async readRecords(customerIds: readonly string[]): Promise<(CustomerRecord | null)[]> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = batchOf(this.redis);
     for (const id of customerIds) pipeline.getBuffer(this.keys.customer(id));
     const replies = (await execOrThrow(pipeline)) as (Buffer | null)[];
     return replies.map((value) => (value ? decodeCustomerRecord(value) : null));
@@ -50,7 +51,7 @@ export class CustomerStore {
   async readMany(customerIds: Iterable<string>): Promise<Map<string, StoredCustomer>> {
     const ids = [...new Set(customerIds)];
     const records = await this.readRecords(ids);
-    const pipeline = this.redis.pipeline();
+    const pipeline = batchOf(this.redis);
     const asked: number[] = [];
     records.forEach((record, i) => {
       if (!record) return;
@@ -86,10 +87,4 @@ export async function execOrThrow(pipeline: ChainableCommander): Promise<unknown
     if (error) throw error;
     return reply;
   });
-}
-
-export function assertWritten(replies: unknown[]): void {
-  if (replies.some((r) => r === WriteResult.CONFLICT)) {
-    throw new Error('a customer was written by another owner since it was read (partition moved?)');
-  }
 }

@@ -5,6 +5,7 @@
 import type { ChainableCommander } from 'ioredis';
 import { execOrThrow } from './customer-store.js';
 import type { Keys, PartitionKeys } from './keys.js';
+import { batchOf } from './redis-batch.js';
 import type { RedisClient } from './scripts.js';
 
 /** A month's churn-rate counts of one partition: who was active at its start, who of them lapsed by its end. */
@@ -159,7 +160,7 @@ export class PartitionIndex {
   }
 
   async setClock(clock: PartitionClock): Promise<void> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = batchOf(this.redis);
     this.queueSetClock(pipeline, clock);
     await execOrThrow(pipeline);
   }
