@@ -284,9 +284,19 @@ export class Coordinator {
     this.halted = true;
   }
 
-  /** Processes all that can be processed now. Calls are serialised. */
-  drain(): Promise<void> {
-    return this.serialise(() => this.drainNow());
+  /**
+   * Processes all that can be processed now. Calls are serialised. With
+   * `settle` (the default) it resolves once what it did is published, stored
+   * and committed; without, the last part ships while the caller goes on (the
+   * next drain waits for it before shipping its own, and fails if it failed).
+   */
+  drain({ settle = true }: { settle?: boolean } = {}): Promise<void> {
+    return this.serialise(() => this.drainNow(settle));
+  }
+
+  /** Whether a partition without queued records may still have some to read: the next tick may wait for it. */
+  get waitingToHear(): boolean {
+    return [...this.slots.values()].some((s) => s.queue.length === 0 && !s.caughtUp);
   }
 
   /** Runs `step` after every step before it; a failed step fails its caller, not the ones after. */
@@ -319,18 +329,24 @@ export class Coordinator {
     for (const slot of this.slots.values()) await slot.processor.useValueModel(next, this.current);
   }
 
-  private async drainNow(): Promise<void> {
+  private async drainNow(settle: boolean): Promise<void> {
     try {
       if (this.interrupted) await this.resume();
-      // What a failed publish or commit left waiting goes first, as it was.
-      else if (this.shipper.stalledBy !== null) this.shipper.resume();
-      await this.finish();
+      else if (this.shipper.stalledBy !== null) {
+        // What a failed publish or commit left waiting goes first, as it was.
+        this.shipper.resume();
+        await this.finish();
+      }
       // Without partitions (more processes than partitions) there is nothing to do.
       if (this.slots.size === 0) return;
       await this.refreshValueModel();
       this.loadedThrough = null;
       await this.process();
-      await this.finish();
+      if (settle) await this.finish();
+      else {
+        await this.endPart();
+        this.cache.release();
+      }
     } catch (error) {
       // A part on its way lands or fails before anything is read again.
       await this.shipper.shipped().catch(() => undefined);
@@ -565,7 +581,8 @@ export class Coordinator {
   /**
    * Ends a part: ships it once the part before it is stored, without waiting:
    * one part at most is on its way while the next is computed. The cache keeps
-   * every customer the parts on their way wrote (Redis may not have them yet).
+   * every customer the parts on their way wrote (Redis may not have them yet):
+   * a `release` after this one evicts only customers of the parts before.
    */
   private async endPart(): Promise<void> {
     await this.shipper.shipped();

@@ -55,7 +55,7 @@ export interface ProcessorOptions {
   emit?: boolean;
 }
 
-/** Partitions with more queued records than this are paused until the coordinator catches up. */
+/** Partitions with more queued records than this are paused until half of them are processed. */
 const MAX_QUEUED = 5_000;
 /** How often the consumer lag of the owned partitions is measured for the metrics. */
 const LAG_INTERVAL_MS = 5_000;
@@ -169,9 +169,9 @@ export async function startProcessor(
   let assignment: Promise<void> = Promise.resolve();
   /** A failure that retrying will not cure: the processor stops consuming and reports it. */
   let fatal: unknown = null;
-  const drain = async () => {
+  const drain = async (settle = true) => {
     try {
-      await coordinator.drain();
+      await coordinator.drain({ settle });
     } catch (error) {
       metrics?.processingError(isRetriable(error));
       if (isRetriable(error)) throw error;
@@ -182,6 +182,15 @@ export async function startProcessor(
   };
   let assigned: number[] = [];
   let stopped = false;
+  /** Partitions paused for holding too many queued records, each with what resumes it. */
+  const paused = new Map<number, () => void>();
+  const resumeDrained = () => {
+    for (const [partition, resume] of paused) {
+      if (coordinator.queuedCount(partition) > MAX_QUEUED / 2) continue;
+      paused.delete(partition);
+      resume();
+    }
+  };
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = payload.memberAssignment[topic] ?? [];
@@ -190,6 +199,9 @@ export async function startProcessor(
     health?.joined(true);
     assignment = (async () => {
       await coordinator.assign(assigned);
+      // Queues start empty again: nothing stays paused.
+      for (const resume of paused.values()) resume();
+      paused.clear();
       queuedUpTo.clear();
       await refreshCaughtUp();
     })();
@@ -277,7 +289,8 @@ export async function startProcessor(
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 1,
+    // A fetch's batches are queued together, and one drain takes them all.
+    partitionsConsumedConcurrently: partitionCount,
     eachBatch: async ({ batch, resolveOffset, heartbeat: beat, pause }) => {
       const started = performance.now();
       heartbeat = beat;
@@ -295,15 +308,15 @@ export async function startProcessor(
       coordinator.enqueue(partition, records, caughtUp);
       for (const r of records) resolveOffset(String(r.offset));
       // Orders before the next tick need nothing from the other partitions: they go
-      // first; the broker's offsets then tell whether idle partitions let a tick happen.
-      await unlessGivenUp(drain());
-      if (await refreshCaughtUp()) await unlessGivenUp(drain());
+      // first, and their part ships while the next batch is read. When the next tick
+      // waits to hear from a partition, the broker's offsets tell whether it is idle.
+      await unlessGivenUp(drain(false));
+      if (coordinator.waitingToHear && (await refreshCaughtUp())) await unlessGivenUp(drain(false));
       await beat();
       metrics?.batch(records.length, (performance.now() - started) / 1000);
-      if (coordinator.queuedCount(partition) > MAX_QUEUED) {
-        const resume = pause();
-        setTimeout(resume, 1000);
-      }
+      resumeDrained();
+      if (coordinator.queuedCount(partition) > MAX_QUEUED && !paused.has(partition))
+        paused.set(partition, pause());
     },
   });
 
@@ -314,7 +327,8 @@ export async function startProcessor(
       polling
         .then(() => assignment)
         .then(refreshCaughtUp)
-        .then(drain),
+        .then(() => drain())
+        .then(resumeDrained),
     ).catch((error: unknown) => logger.warn({ err: error }, 'processing paused, will retry'));
   }, 1000);
 
@@ -391,9 +405,13 @@ export async function startProcessor(
       clearInterval(poller);
       clearInterval(lagTimer);
       stopProbes?.();
-      // A drain the poller started commits through the consumer: let it finish first.
+      // A drain the poller or a batch started commits through the consumer, and the
+      // last part of a batch's drain may still be on its way: let them finish first.
       // One stuck on an unreachable Redis is given up, uncommitted: the next owner reads it again.
-      const left = polling.then(() => consumer.disconnect());
+      const left = polling
+        .then(() => unlessGivenUp(drain()))
+        .catch((error: unknown) => logger.warn({ err: error }, 'the last part was not committed'))
+        .then(() => consumer.disconnect());
       if (!(await settlesWithin(left, config.shutdownTimeoutMs))) {
         logger.warn(
           { timeoutMs: config.shutdownTimeoutMs },
