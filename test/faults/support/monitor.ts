@@ -83,10 +83,11 @@ export class Monitor {
     return 0;
   }
 
-  /** Resolves once the committed total reaches `target`. */
-  async waitCommitted(target: number, timeoutMs: number): Promise<void> {
+  /** Resolves once the committed total reaches `target`; `check` may throw to stop waiting. */
+  async waitCommitted(target: number, timeoutMs: number, check: () => void = () => undefined): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.lastCommitted < target) {
+      check();
       if (Date.now() > deadline)
         throw new Error(`committed ${this.lastCommitted} of ${target} in ${timeoutMs} ms`);
       await sleep(100);
