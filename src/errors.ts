@@ -32,6 +32,12 @@ export const ERROR_CODES = {
   FIT_FAILED: { retriable: false },
   /** An input file that cannot be read. */
   INPUT_FILE: { retriable: false },
+  /**
+   * A customer was written by another process since this one read it: its
+   * partition moved to that process in a rebalance. The step is done again from
+   * what Redis holds, as after a crash.
+   */
+  OWNER_CONFLICT: { retriable: true },
   REDIS_UNAVAILABLE: { retriable: true },
   KAFKA_UNAVAILABLE: { retriable: true },
   SCHEMA_REGISTRY_UNAVAILABLE: { retriable: true },

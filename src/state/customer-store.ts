@@ -5,6 +5,7 @@ import type { ChurnRisk } from '../domain/churn.js';
 import type { RfmScores } from '../domain/classify.js';
 import { type CustomerState, emptyCustomer } from '../domain/customer.js';
 import type { Segments } from '../domain/segments.js';
+import { RfmError } from '../errors.js';
 import type { Keys } from './keys.js';
 import { queueScript, type RedisClient, WriteResult } from './scripts.js';
 import { decodeState, encodeState } from './state-codec.js';
@@ -98,6 +99,9 @@ export async function execOrThrow(pipeline: ChainableCommander): Promise<unknown
 
 export function assertWritten(replies: unknown[]): void {
   if (replies.some((r) => r === WriteResult.CONFLICT)) {
-    throw new Error('a customer was written by another owner since it was read (partition moved?)');
+    throw new RfmError(
+      'OWNER_CONFLICT',
+      'a customer was written by another owner since it was read (partition moved?)',
+    );
   }
 }
