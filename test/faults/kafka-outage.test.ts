@@ -11,7 +11,7 @@ import {
   progress,
   randomFor,
 } from './support/scenario.js';
-import { sleep, waitFor } from './support/services.js';
+import { sleep } from './support/services.js';
 import { FaultStack, suite } from './support/stack.js';
 
 const OUTAGE_MS = 20_000;
@@ -38,7 +38,7 @@ describe('Kafka unavailable for 20 s', () => {
     const total = suite().events;
     const started = Date.now();
     const processor = await fleet.start();
-    await fleet.monitor.waitCommitted(Math.floor((0.2 + 0.5 * random()) * total), processingTimeoutMs());
+    await fleet.waitCommitted(Math.floor((0.2 + 0.5 * random()) * total), processingTimeoutMs());
     await processor.waitReady();
     const committed = (await fleet.monitor.committed()) as number;
     const stoppedAt = Date.now();
@@ -51,7 +51,7 @@ describe('Kafka unavailable for 20 s', () => {
     progress(`Kafka restarted, serving after ${((restartedAt - startedAgainAt) / 1000).toFixed(1)} s`);
     let readyAt: number | null = null;
     let resumedAt: number | null = null;
-    await waitFor(
+    await fleet.waitFor(
       'ready and committing again',
       () => {
         readyAt = fleet.monitor.readinessAfter(processor.name, restartedAt, true);

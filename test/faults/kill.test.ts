@@ -12,7 +12,7 @@ import {
   progress,
   randomFor,
 } from './support/scenario.js';
-import { sleep, waitFor } from './support/services.js';
+import { sleep } from './support/services.js';
 import { FaultStack, suite } from './support/stack.js';
 
 const KILLS = Number(process.env.RFM_FAULT_KILLS ?? 6);
@@ -48,7 +48,7 @@ describe('kill -9 of the processor', () => {
         // Killed again while it joins the group and restores its state.
         await sleep(500 + random() * 3_500);
       } else {
-        await fleet.monitor.waitCommitted(Math.floor(point * total), processingTimeoutMs());
+        await fleet.waitCommitted(Math.floor(point * total), processingTimeoutMs());
         // Off the commit: somewhere inside the work of the next step, while some is left.
         await sleep(random() * Math.min(2_000, fleet.monitor.timeLeft(total) / 2));
       }
@@ -61,7 +61,7 @@ describe('kill -9 of the processor', () => {
       fleet.restart(processor);
       if (i + 1 === duringStartUp) continue;
       let resumedAt: number | null = null;
-      await waitFor(
+      await fleet.waitFor(
         'progress after the restart',
         () => {
           resumedAt = fleet.monitor.progressedAfter(restartedAt, committed);

@@ -11,7 +11,7 @@ import {
   progress,
   randomFor,
 } from './support/scenario.js';
-import { sleep, waitFor } from './support/services.js';
+import { sleep } from './support/services.js';
 import { FaultStack, suite } from './support/stack.js';
 
 const OUTAGE_MS = 20_000;
@@ -38,7 +38,7 @@ describe('Redis unavailable for 20 s', () => {
     const total = suite().events;
     const started = Date.now();
     const processor = await fleet.start();
-    await fleet.monitor.waitCommitted(Math.floor((0.2 + 0.5 * random()) * total), processingTimeoutMs());
+    await fleet.waitCommitted(Math.floor((0.2 + 0.5 * random()) * total), processingTimeoutMs());
     await processor.waitReady();
     const stoppedAt = Date.now();
     await stack.redis.stop('SIGKILL');
@@ -50,7 +50,7 @@ describe('Redis unavailable for 20 s', () => {
     progress('Redis restarted from its AOF');
     let readyAt: number | null = null;
     let resumedAt: number | null = null;
-    await waitFor(
+    await fleet.waitFor(
       'ready and committing again',
       () => {
         readyAt = fleet.monitor.readinessAfter(processor.name, restartedAt, true);

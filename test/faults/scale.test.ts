@@ -13,7 +13,6 @@ import {
   progress,
   randomFor,
 } from './support/scenario.js';
-import { waitFor } from './support/services.js';
 import { FaultStack, suite } from './support/stack.js';
 
 describe('a consumer group scaled 1 -> 3 -> 2', () => {
@@ -41,7 +40,7 @@ describe('a consumer group scaled 1 -> 3 -> 2', () => {
     /** Seconds from `at` to the group's next commit. */
     const resumed = async (at: number, committed: number) => {
       let when: number | null = null;
-      await waitFor(
+      await fleet.waitFor(
         'progress after rescaling',
         () => {
           when = fleet.monitor.progressedAfter(at, committed);
@@ -53,7 +52,7 @@ describe('a consumer group scaled 1 -> 3 -> 2', () => {
     };
 
     const first = await fleet.start();
-    await fleet.monitor.waitCommitted(Math.floor((0.15 + 0.2 * random()) * total), processingTimeoutMs());
+    await fleet.waitCommitted(Math.floor((0.15 + 0.2 * random()) * total), processingTimeoutMs());
     let committed = (await fleet.monitor.committed()) as number;
     const upAt = Date.now();
     const joined = [await fleet.start(), await fleet.start()];
@@ -62,7 +61,7 @@ describe('a consumer group scaled 1 -> 3 -> 2', () => {
     await Promise.all(joined.map((p) => p.waitReady(processingTimeoutMs())));
     progress(`all three in the group ${((Date.now() - upAt) / 1000).toFixed(1)} s after the scaling`);
 
-    await fleet.monitor.waitCommitted(Math.floor((0.55 + 0.2 * random()) * total), processingTimeoutMs());
+    await fleet.waitCommitted(Math.floor((0.55 + 0.2 * random()) * total), processingTimeoutMs());
     const leaving = joined[1] as ProcessorProcess;
     committed = (await fleet.monitor.committed()) as number;
     const downAt = Date.now();

@@ -12,7 +12,7 @@ import {
   progress,
   randomFor,
 } from './support/scenario.js';
-import { sleep, waitFor } from './support/services.js';
+import { sleep } from './support/services.js';
 import { FaultStack, suite } from './support/stack.js';
 
 const SIGTERMS = 3;
@@ -46,10 +46,10 @@ describe('SIGTERM during a batch', () => {
     const recovery: number[] = [];
     let finalCommits = 0;
     for (const point of points) {
-      await fleet.monitor.waitCommitted(Math.floor(point * total), processingTimeoutMs());
+      await fleet.waitCommitted(Math.floor(point * total), processingTimeoutMs());
       // Just after a commit, with the next step under way.
       const before = fleet.monitor.lastCommitted;
-      await waitFor('a commit', () => fleet.monitor.lastCommitted > before, processingTimeoutMs());
+      await fleet.waitFor('a commit', () => fleet.monitor.lastCommitted > before, processingTimeoutMs());
       await sleep(random() * 500);
       const signalled = (await fleet.monitor.committed()) as number;
       const termAt = Date.now();
@@ -66,7 +66,7 @@ describe('SIGTERM during a batch', () => {
       const restartedAt = Date.now();
       fleet.restart(processor);
       let resumedAt: number | null = null;
-      await waitFor(
+      await fleet.waitFor(
         'progress after the restart',
         () => {
           resumedAt = fleet.monitor.progressedAfter(restartedAt, committed);

@@ -96,10 +96,11 @@ export class Monitor {
     return perMs > 0 ? (total - (last.committed as number)) / perMs : Number.POSITIVE_INFINITY;
   }
 
-  /** Resolves once the committed total reaches `target`. */
-  async waitCommitted(target: number, timeoutMs: number): Promise<void> {
+  /** Resolves once the committed total reaches `target`; `check` may throw to stop waiting. */
+  async waitCommitted(target: number, timeoutMs: number, check: () => void = () => undefined): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.lastCommitted < target) {
+      check();
       if (Date.now() > deadline)
         throw new Error(`committed ${this.lastCommitted} of ${target} in ${timeoutMs} ms`);
       await sleep(100);

@@ -17,6 +17,7 @@ import {
   type Verdict,
 } from './outcome.js';
 import { ProcessorProcess } from './processor.js';
+import { waitFor } from './services.js';
 import { dataset, FaultStack, type StackClients, suite } from './stack.js';
 
 /** How long a whole run may take: generous, as the machine is shared. */
@@ -57,6 +58,35 @@ export class Fleet {
   restart(processor: ProcessorProcess): void {
     processor.start();
     this.all.push(processor);
+  }
+
+  /**
+   * Throws, with the end of its log, once a processor of the fleet has exited by
+   * itself with a failure: waiting for progress would then only time out.
+   */
+  assertNoFailure(): void {
+    for (const p of new Set(this.all)) {
+      const code = p.daemon.exitCode;
+      if (code !== null && code !== 0)
+        throw new Error(`${p.name} exited with ${code}:\n${p.daemon.log().slice(-4000)}`);
+    }
+  }
+
+  /** The group's committed total reaches `target`, while no processor has failed. */
+  waitCommitted(target: number, timeoutMs: number): Promise<void> {
+    return this.monitor.waitCommitted(target, timeoutMs, () => this.assertNoFailure());
+  }
+
+  /** `check` holds, while no processor has failed. */
+  waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+    return waitFor(
+      what,
+      () => {
+        this.assertNoFailure();
+        return check();
+      },
+      timeoutMs,
+    );
   }
 
   get runs(): number {

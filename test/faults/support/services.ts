@@ -65,6 +65,11 @@ export class Daemon {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The exit status of the last start, once it exited by itself; null while running or when killed. */
+  get exitCode(): number | null {
+    return this.child?.exitCode ?? null;
+  }
+
   start(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
     if (this.running) throw new Error(`${this.name} is running already`);
     const out = openSync(this.logFile, 'a');
