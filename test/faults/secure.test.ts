@@ -18,7 +18,7 @@ import type { OrderEvent } from '../../src/stream/records.js';
 import { CUSTOMER_ID_PATTERN } from './support/dataset.js';
 import { conclude, expectNoCustomerIds, Fleet, processingTimeoutMs, progress } from './support/scenario.js';
 import { freePort } from './support/services.js';
-import { dataset, PARTITIONS, StackClients } from './support/stack.js';
+import { dataset, PARTITIONS, StackClients, suite } from './support/stack.js';
 
 const run = promisify(execFile);
 const stackScript = fileURLToPath(new URL('../../deploy/local/stack', import.meta.url));
@@ -71,14 +71,22 @@ class SecureLocalStack {
   }
 }
 
-describe('the secure local stack (SASL_SSL, Redis TLS and ACL)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rfm-fault-secure-'));
+// deploy/local/stack's secure set-up has a single Redis: with RFM_FAULT_REDIS=cluster
+// this scenario is skipped (the other scenarios run on the cluster).
+const onCluster = suite().redis === 'cluster';
+const title = onCluster
+  ? 'the secure local stack: single Redis only, skipped with RFM_FAULT_REDIS=cluster'
+  : 'the secure local stack (SASL_SSL, Redis TLS and ACL)';
+
+describe.skipIf(onCluster)(title, () => {
+  let dir: string;
   const events: OrderEvent[] = dataset().events.slice(0, EVENTS);
   let local: SecureLocalStack;
   let stack: StackClients;
   let fleet: Fleet;
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rfm-fault-secure-'));
     progress('secure: starting deploy/local/stack with RFM_STACK_SECURE=1');
     local = await SecureLocalStack.start(join(dir, 'stack'));
     stack = new StackClients(dir, { ...(await local.clientEnv()), RFM_PARTITIONS: String(PARTITIONS) });
@@ -89,7 +97,7 @@ describe('the secure local stack (SASL_SSL, Redis TLS and ACL)', () => {
   afterAll(async () => {
     await fleet?.stop();
     await local?.command('down');
-    if (process.env.RFM_FAULT_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
+    if (dir && process.env.RFM_FAULT_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses clients that are not configured for it', async () => {

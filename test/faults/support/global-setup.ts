@@ -2,7 +2,8 @@
 // makes sure the Kafka jars and redis-server are installed (deploy/local/stack
 // install), and provides a schema registry: SCHEMA_REGISTRY_URL when set, else
 // an Apicurio of its own (in memory, on a free port), stopped afterwards. Each
-// scenario starts its own Kafka and Redis (test/faults/support/stack.ts).
+// scenario starts its own Kafka and Redis (test/faults/support/stack.ts): a Redis
+// Cluster of 3 masters with RFM_FAULT_REDIS=cluster.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,11 +62,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // scenario would then take 20 minutes or more, and the suite hours (see the README).
     events: Number(process.env.RFM_FAULT_EVENTS ?? 5_000),
     seed: Number(process.env.RFM_FAULT_SEED ?? Date.now() % 1_000_000),
+    redis: process.env.RFM_FAULT_REDIS === 'cluster' ? 'cluster' : 'single',
   };
+  if (!['', 'single', 'cluster'].includes(process.env.RFM_FAULT_REDIS ?? ''))
+    throw new Error(`RFM_FAULT_REDIS=${process.env.RFM_FAULT_REDIS}: give cluster, or single (the default)`);
   if (!Number.isSafeInteger(faults.events) || faults.events < 1000)
     throw new Error(`RFM_FAULT_EVENTS=${process.env.RFM_FAULT_EVENTS}: give a whole number of at least 1000`);
   console.log(
-    `[faults] ${faults.events} events per scenario, seed ${faults.seed} (RFM_FAULT_SEED), registry ${registryUrl}, ` +
+    `[faults] ${faults.events} events per scenario, seed ${faults.seed} (RFM_FAULT_SEED), ` +
+      `${faults.redis === 'cluster' ? 'a Redis Cluster of 3 masters' : 'a single Redis'} each (RFM_FAULT_REDIS), registry ${registryUrl}, ` +
       `results in ${resultsDir}, set up in ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
   project.provide('faults', faults);

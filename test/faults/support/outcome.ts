@@ -1,19 +1,20 @@
 // What a run left behind, judged against the ground truth: every customer's state
-// against the batch reference, the whole Redis state key by key and the output
-// topics event id by event id against the clean run, and a row of the results
-// table.
+// against the batch reference, the whole Redis state key by key (from every
+// master of a Redis Cluster) and the output topics event id by event id against
+// the clean run, and a row of the results table.
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import { redisOptions } from '../../../src/config/config.js';
+import { createRedis } from '../../../src/config/config.js';
 import { factsOf } from '../../../src/domain/facts.js';
 import type { Order } from '../../../src/domain/order.js';
 import { dayOf } from '../../../src/domain/time.js';
 import { referenceChurn, referenceSnapshot } from '../../../src/reference/index.js';
+import { shardsOf } from '../../../src/state/clear-namespace.js';
 import { CustomerStore } from '../../../src/state/customer-store.js';
 import { Keys } from '../../../src/state/keys.js';
+import type { RedisClient } from '../../../src/state/scripts.js';
 import type { OrderEvent } from '../../../src/stream/records.js';
 import { uniqueName } from '../../support/kafka.js';
 import { differences, dumpNamespace } from '../../support/state-dump.js';
@@ -38,8 +39,28 @@ const digest = (value: unknown) =>
     .digest('base64url')
     .slice(0, 16);
 
+/**
+ * A client of the stack's Redis, connected: on a cluster, once every slot is
+ * served, so that the masters it knows (shardsOf) are all of them.
+ */
+async function stateRedis(stack: StackClients): Promise<RedisClient> {
+  const redis = createRedis(stack.config, { maxRetriesPerRequest: 3 });
+  try {
+    await redis.ping();
+    if (redis.isCluster) {
+      const info = String(await redis.cluster('INFO'));
+      if (!/cluster_state:ok/.test(info)) throw new Error(`the Redis Cluster is not ok:\n${info}`);
+      if (shardsOf(redis).length === 0) throw new Error('the Redis Cluster client knows no master');
+    }
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+}
+
 export async function captureOutcome(stack: StackClients): Promise<Outcome> {
-  const redis = new Redis(redisOptions(stack.config));
+  const redis = await stateRedis(stack);
   try {
     const dump = await dumpNamespace(redis, stack.config.namespace);
     const state = new Map([...dump].map(([key, value]) => [key, digest(value)]));
@@ -131,7 +152,9 @@ export function loadBaseline(): Baseline | null {
   };
 }
 
-const baselineFile = () => join(suite().resultsDir, `baseline-${suite().events}.json`);
+/** Per size and kind of Redis: a cluster run is held to a clean run on a cluster. */
+const baselineFile = () =>
+  join(suite().resultsDir, `baseline-${suite().events}${suite().redis === 'cluster' ? '-cluster' : ''}.json`);
 
 export interface Verdict {
   /** Customers in the state whose facts, scores, segments or churn risk differ from the reference. */
@@ -167,7 +190,7 @@ export async function judge(
   const reference = referenceSnapshot(orders, { today: lastDay, windowDays, thresholdsDay: lastDay });
   const totals = lifetimeTotals(orders);
 
-  const redis = new Redis(redisOptions(stack.config));
+  const redis = await stateRedis(stack);
   const verdict: Verdict = {
     referenceMismatches: 0,
     mismatchExamples: [],
@@ -295,6 +318,8 @@ export interface ResultRow {
   /** Wall time of the scenario's processing, in seconds. */
   seconds: number;
   notes?: string;
+  /** The Redis it ran on, when not the suite's (RFM_FAULT_REDIS). */
+  redis?: 'single' | 'cluster';
 }
 
 export function lostOf(v: Verdict): number {
@@ -306,5 +331,6 @@ export function doubleCountedOf(v: Verdict): number {
 }
 
 export function recordResult(row: ResultRow): void {
-  appendFileSync(join(suite().resultsDir, 'results.jsonl'), `${JSON.stringify(row)}\n`);
+  const redis = row.redis ?? suite().redis;
+  appendFileSync(join(suite().resultsDir, 'results.jsonl'), `${JSON.stringify({ ...row, redis })}\n`);
 }

@@ -30,9 +30,11 @@ const lines = [
   '|---|---:|---:|---:|---:|---|---:|---|',
   ...rows.map(
     (r) =>
-      `| ${r.fault} | ${r.runs} | ${r.events.toLocaleString('en')} | ${r.lost} | ${r.doubleCounted} | ${recovery(r.recoverySeconds)} | ${seconds(r.seconds)} | ${r.notes ?? ''} |`,
+      `| ${r.fault}${r.redis === 'cluster' ? ' †' : ''} | ${r.runs} | ${r.events.toLocaleString('en')} | ${r.lost} | ${r.doubleCounted} | ${recovery(r.recoverySeconds)} | ${seconds(r.seconds)} | ${r.notes ?? ''} |`,
   ),
 ];
+if (rows.some((r) => r.redis === 'cluster'))
+  lines.push('', '† On a Redis Cluster of 3 masters (RFM_FAULT_REDIS=cluster).');
 if (suiteSeconds) lines.push('', `Whole suite: ${(Number(suiteSeconds) / 60).toFixed(1)} min.`);
 const table = lines.join('\n');
 writeFileSync(join(dir, 'results.md'), `${table}\n`);

@@ -1,4 +1,5 @@
-// One scenario's world: its own Kafka broker and Redis (so it may kill them),
+// One scenario's world: its own Kafka broker and Redis, or Redis Cluster with
+// RFM_FAULT_REDIS=cluster (so it may kill them),
 // the suite's schema registry, the input topic loaded with the dataset, and the
 // environment a processor is configured by.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,7 @@ import type { OrderEvent } from '../../../src/stream/records.js';
 import { createSchemaRegistry, registerSchemas } from '../../../src/stream/schemas.js';
 import { ensureTopics } from '../../../src/stream/topics.js';
 import { type Dataset, generateDataset } from './dataset.js';
-import { KafkaBroker, RedisServer, sleep } from './services.js';
+import { type FaultRedis, KafkaBroker, RedisCluster, RedisServer, sleep } from './services.js';
 
 export interface FaultSuite {
   registryUrl: string;
@@ -22,6 +23,8 @@ export interface FaultSuite {
   events: number;
   /** Seeds the random fault points (RFM_FAULT_SEED); the dataset has its own fixed seed. */
   seed: number;
+  /** Each scenario's Redis: one server, or a Redis Cluster of 3 masters (RFM_FAULT_REDIS=cluster). */
+  redis: 'single' | 'cluster';
 }
 
 declare module 'vitest' {
@@ -121,12 +124,12 @@ export class StackClients {
   }
 }
 
-/** Its own Kafka broker and Redis, which the scenario may kill, and the suite's registry. */
+/** Its own Kafka broker and Redis (or Redis Cluster), which the scenario may kill, and the suite's registry. */
 export class FaultStack extends StackClients {
   private constructor(
     dir: string,
     readonly kafka: KafkaBroker,
-    readonly redis: RedisServer,
+    readonly redis: FaultRedis,
     env: Record<string, string>,
   ) {
     super(dir, env);
@@ -135,11 +138,15 @@ export class FaultStack extends StackClients {
   static async start(name: string): Promise<FaultStack> {
     const dir = mkdtempSync(join(tmpdir(), `rfm-fault-${name}-`));
     const kafka = await KafkaBroker.create(join(dir, 'kafka'));
-    const redis = await RedisServer.create(join(dir, 'redis'));
+    const redis: FaultRedis =
+      suite().redis === 'cluster'
+        ? await RedisCluster.create(join(dir, 'redis'))
+        : await RedisServer.create(join(dir, 'redis'));
     await Promise.all([kafka.start(), redis.start()]);
     const env = {
       KAFKA_BROKERS: kafka.brokers,
       REDIS_URL: redis.url,
+      ...(redis.cluster ? { REDIS_CLUSTER: 'true' } : {}),
       SCHEMA_REGISTRY_URL: suite().registryUrl,
       RFM_PARTITIONS: String(PARTITIONS),
     };
