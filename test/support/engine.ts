@@ -67,6 +67,8 @@ export async function runEngine(
     /**
      * Retry a drain that failed, up to this many times in a row, as the running
      * processor does after a transient failure (Kafka away): no restart between.
+     * A drain that published something before failing made progress: the count
+     * starts again (a backlog of many parts may take many drains to ship).
      * @default 0 (a failed drain fails the run)
      */
     retryFailedDrains?: number;
@@ -126,11 +128,16 @@ export async function runEngine(
         cursors[p] === orders.length,
       );
     });
+    let shipped = published.length + churn.length;
     for (let failures = 0; ; failures++) {
       try {
         await coordinator.drain();
         break;
       } catch (error) {
+        if (published.length + churn.length > shipped) {
+          shipped = published.length + churn.length;
+          failures = 0;
+        }
         if (failures >= (options.retryFailedDrains ?? 0)) throw error;
       }
     }
