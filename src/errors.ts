@@ -80,6 +80,31 @@ const GROUP_MOVED_ON = new Set([
 ]);
 
 /**
+ * What ioredis reports while a Redis or a master of a cluster is away: a
+ * connection closed, refused or reset, a cluster without every slot served
+ * (CLUSTERDOWN) or moving slots (TRYAGAIN), a node still loading its data. On a
+ * single Redis commands wait for the connection instead; on a cluster with
+ * auto-pipelining they fail at once with these.
+ */
+const REDIS_OUTAGE =
+  /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN)\b|Connection is closed|Failed to refresh slots cache|None of startup nodes is available|Too many Cluster redirections/;
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTCONN',
+]);
+
+export function isRedisOutage(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code } = error as { code?: unknown };
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  return REDIS_OUTAGE.test(error.message);
+}
+
+/**
  * Whether trying again later can succeed. Errors from kafkajs carry their own
  * `retriable` flag; anything else unknown is treated as permanent, so a bug
  * sends one record to the DLQ instead of stalling its partition forever.
@@ -90,6 +115,7 @@ const GROUP_MOVED_ON = new Set([
  */
 export function isRetriable(error: unknown): boolean {
   if (error instanceof RfmError) return error.retriable;
+  if (isRedisOutage(error)) return true;
   if (typeof error === 'object' && error !== null && 'retriable' in error) {
     if ((error as { retriable: unknown }).retriable === true) return true;
     const { name, cause, type } = error as { name?: unknown; cause?: unknown; type?: unknown };

@@ -1,3 +1,4 @@
+import { ReplyError } from 'ioredis';
 import {
   KafkaJSConnectionError,
   KafkaJSNonRetriableError,
@@ -28,6 +29,22 @@ describe('isRetriable', () => {
     expect(isRetriable(new KafkaJSNonRetriableError('x'))).toBe(false);
     expect(isRetriable(new TypeError('bug'))).toBe(false);
     expect(isRetriable('text')).toBe(false);
+  });
+
+  it('waits out a Redis or a cluster master away, and not a refusal', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:7001'), { code: 'ECONNREFUSED' });
+    expect(isRetriable(refused)).toBe(true);
+    expect(isRetriable(new ReplyError('CLUSTERDOWN The cluster is down'))).toBe(true);
+    expect(isRetriable(new ReplyError('TRYAGAIN Multiple keys request during rehashing of slot'))).toBe(true);
+    expect(isRetriable(new ReplyError('LOADING Redis is loading the dataset in memory'))).toBe(true);
+    expect(isRetriable(new Error('Connection is closed.'))).toBe(true);
+    expect(isRetriable(new ReplyError('WRONGPASS invalid username-password pair or user is disabled.'))).toBe(
+      false,
+    );
+    expect(
+      isRetriable(new ReplyError("NOPERM this user has no permissions to run the 'flushall' command")),
+    ).toBe(false);
+    expect(isRetriable(new ReplyError('ERR wrong number of arguments'))).toBe(false);
   });
 
   /** kafkajs's constructors as its retrier calls them: its typings list fewer arguments. */

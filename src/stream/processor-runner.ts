@@ -13,6 +13,7 @@ import { CustomerStore } from '../state/customer-store.js';
 import { Keys } from '../state/keys.js';
 import { kpiScopeOf, type PopulationKpis, populationKpis } from '../state/kpi-view.js';
 import { PartitionIndex } from '../state/partition-index.js';
+import { checkRedis } from '../state/redis-health.js';
 import { defineScripts } from '../state/scripts.js';
 import { ThresholdsStore } from '../state/thresholds-store.js';
 import { ValueModelStore } from '../state/value-model-store.js';
@@ -357,7 +358,7 @@ export async function startProcessor(
       .catch((error: unknown) => logger.debug({ err: error }, 'consumer lag not measured'));
   }, LAG_INTERVAL_MS);
   const stopProbes = health?.startProbes({
-    redis: () => redis.ping(),
+    redis: () => checkRedis(redis),
     kafka: () => admin.describeCluster(),
   });
 
