@@ -130,6 +130,8 @@ export class Coordinator {
   private loadedThrough: number | null = null;
   /** A step or a write failed (Redis or Kafka away): memory may be ahead of Redis. */
   private interrupted = false;
+  /** Records of parts given up and not yet put back in the queues, per partition, oldest first. */
+  private unstored = new Map<number, QueuedRecord[]>();
   private readonly barrier: TickBarrier;
   /** The tick day whose first half is done, while other processes' partitions have not reached it. */
   private preparedFor: number | null = null;
@@ -176,7 +178,10 @@ export class Coordinator {
   private async assignNow(carried: Map<number, PartitionSlot>): Promise<void> {
     // Writes a failed drain sent may still land: Redis is read once they have.
     // Parts not stored are done again (their records put back first) or read again.
-    const unstored = await this.shipper.abandon();
+    // Kept until the slots are built: a read failing on the way (a cluster master
+    // away) must not lose them, the next attempt puts them back.
+    const unstored = joinRecords(this.unstored, await this.shipper.abandon());
+    this.unstored = unstored;
     this.cache.clear();
     const owned = new Set(this.owned);
     this.shipper.keepOffsetsOf(owned);
@@ -218,6 +223,7 @@ export class Coordinator {
         return [partition, { processor, queue, caughtUp: old?.caughtUp ?? false }];
       }),
     );
+    this.unstored = new Map();
   }
 
   /**
@@ -637,4 +643,17 @@ function lastDay(slot: PartitionSlot): number {
 /** A DLQ'd record has no day: it never waits for a tick. */
 function recordDay(record: QueuedRecord): number {
   return record.order ? dayOf(record.order.eventTime) : Number.NEGATIVE_INFINITY;
+}
+
+/** The records of `earlier` then those of `later`, per partition. */
+function joinRecords(
+  earlier: Map<number, QueuedRecord[]>,
+  later: Map<number, QueuedRecord[]>,
+): Map<number, QueuedRecord[]> {
+  const joined = new Map<number, QueuedRecord[]>();
+  for (const records of [earlier, later]) {
+    for (const [partition, list] of records)
+      joined.set(partition, [...(joined.get(partition) ?? []), ...list]);
+  }
+  return joined;
 }

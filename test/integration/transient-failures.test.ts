@@ -3,10 +3,15 @@
 // twice: the state and the event ids are those of a clean run, wherever the
 // failures fall (in an order step or in the middle of a thresholds tick).
 import fc from 'fast-check';
+import type { ChainableCommander } from 'ioredis';
 import { KafkaJSConnectionError } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/domain/order.js';
+import type { Thresholds } from '../../src/domain/thresholds.js';
 import { DAY_MS } from '../../src/domain/time.js';
+import type { Keys } from '../../src/state/keys.js';
+import type { RedisClient } from '../../src/state/scripts.js';
+import { ThresholdsStore } from '../../src/state/thresholds-store.js';
 import { dropNamespace, type EngineRun, partitionOrders, runEngine } from '../support/engine.js';
 import { uniqueName } from '../support/kafka.js';
 import { testRedis } from '../support/redis.js';
@@ -94,6 +99,67 @@ describe('a publish that fails for a while', () => {
             },
           });
           fc.pre(failures > 0);
+          const actual = await outcome(
+            faulty,
+            [...faulty.published, ...faulty.churn].map((c) => c.eventId),
+          );
+          expect(differences(actual.state, expected.state), 'state').toEqual([]);
+          expect(actual.state.size).toBe(expected.state.size);
+          expect(actual.ids, 'event ids').toEqual(expected.ids);
+        },
+      ),
+      { numRuns: 20, endOnFailure: true },
+    );
+  }, 600_000);
+
+  it('from Redis, failing a tick and then the reads that take the state again, loses nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        historyArb,
+        fc.integer({ min: 2, max: 5 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (arrival, every, away) => {
+          const partitions = partitionOrders(arrival, 3);
+          const clean = await runEngine(redis, partitions, options);
+          const expected = await outcome(
+            clean,
+            [...clean.published, ...clean.churn].map((c) => c.eventId),
+          );
+
+          // At every `every`-th save of a version, Redis goes away (the next try
+          // saves it): the tick's step fails, and so do the next `away` reads of the
+          // current version, the first thing a recovery reads (as a Redis Cluster
+          // answers while a master is away: at once, with an error).
+          let ticks = 0;
+          let failingReads = 0;
+          let outages = 0;
+          const namespace = uniqueName('redisaway');
+          const faulty = await runEngine(redis, partitions, {
+            ...options,
+            namespace,
+            retryFailedDrains: 100,
+            thresholdsStore: (r: RedisClient, k: Keys, t: string) =>
+              new (class extends ThresholdsStore {
+                override async save(thresholds: Thresholds, pipeline?: ChainableCommander): Promise<void> {
+                  ticks += 1;
+                  if (ticks % every === 0 && failingReads === 0) {
+                    failingReads = away;
+                    outages += 1;
+                    throw new Error('Connection is closed.');
+                  }
+                  await super.save(thresholds, pipeline);
+                }
+
+                override async current(): Promise<Thresholds | null> {
+                  if (failingReads > 0) {
+                    failingReads -= 1;
+                    throw new Error('CLUSTERDOWN The cluster is down');
+                  }
+                  return super.current();
+                }
+              })(r, k, t),
+          });
+          fc.pre(outages > 0);
           const actual = await outcome(
             faulty,
             [...faulty.published, ...faulty.churn].map((c) => c.eventId),
