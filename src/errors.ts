@@ -120,6 +120,8 @@ export function isRetriable(error: unknown): boolean {
     if ((error as { retriable: unknown }).retriable === true) return true;
     const { name, cause, type } = error as { name?: unknown; cause?: unknown; type?: unknown };
     if (typeof type === 'string' && GROUP_MOVED_ON.has(type)) return true;
+    // kafkajs calls it non-retriable once its own retries are spent; it lasts as long as the brokers are away.
+    if (name === 'KafkaJSGroupCoordinatorNotFound') return true;
     const wrapper = name === 'KafkaJSNumberOfRetriesExceeded' || name === 'KafkaJSNonRetriableError';
     return wrapper && cause !== error && isRetriable(cause);
   }

@@ -1,6 +1,7 @@
 import { ReplyError } from 'ioredis';
 import {
   KafkaJSConnectionError,
+  KafkaJSGroupCoordinatorNotFound,
   KafkaJSNonRetriableError,
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
@@ -29,6 +30,16 @@ describe('isRetriable', () => {
     expect(isRetriable(new KafkaJSNonRetriableError('x'))).toBe(false);
     expect(isRetriable(new TypeError('bug'))).toBe(false);
     expect(isRetriable('text')).toBe(false);
+  });
+
+  it('waits out a group coordinator not found: kafkajs gives up on it while the brokers are away', () => {
+    expect(
+      isRetriable(
+        new (KafkaJSGroupCoordinatorNotFound as unknown as new (m: string) => Error)(
+          'Failed to find group coordinator',
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('waits out a Redis or a cluster master away, and not a refusal', () => {
