@@ -108,15 +108,24 @@ export class PartitionProcessor {
   /**
    * Customers the steps up to `day` may need in full, besides those with orders:
    * those due by then, and those whose purchases say whether they were active at
-   * a month start the watermark passes.
+   * a month start the watermark passes. Each is told with the first day `d` whose
+   * steps need it (those needed up to any `d <= day` are those told with a day up
+   * to `d`): one pass tells how far ahead a read may go.
    */
-  neededBy(day: number): string[] {
-    if (this.today === null || day <= this.today) return [];
+  neededWithin(day: number, note: (firstDay: number, customerId: string) => void): void {
+    const today = this.today;
+    if (today === null || day <= today) return;
     const { members } = this.deps;
-    const slots = members.byDueDay.between(Number.MIN_SAFE_INTEGER, day);
-    for (const start of this.monthStartsPassed(day))
-      members.byLastPurchaseDay.between(start, Number.MAX_SAFE_INTEGER, slots);
-    return slots.map((slot) => members.ids[slot] as string);
+    for (const slot of members.byDueDay.between(Number.MIN_SAFE_INTEGER, day)) {
+      note(Math.max(members.dueDayOf(slot) as number, today + 1), members.ids[slot] as string);
+    }
+    const { allowedLatenessDays } = this.deps;
+    for (const start of this.monthStartsPassed(day)) {
+      // Passed once the clock reaches `start + allowedLatenessDays`, which is after today.
+      const from = start + allowedLatenessDays;
+      for (const slot of members.byLastPurchaseDay.between(start, Number.MAX_SAFE_INTEGER))
+        note(from, members.ids[slot] as string);
+    }
   }
 
   /**
