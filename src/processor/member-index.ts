@@ -3,7 +3,7 @@
 // statistics and ranges for the thresholds and the affected ranges), the due
 // days, the segment and cohort counts, and which records changed since they were
 // last stored. About 90 bytes a customer besides its id.
-import { CHURN_LEVELS } from '../domain/churn.js';
+import { CHURN_LEVELS, CHURN_REASONS } from '../domain/churn.js';
 import { cohortMembershipOf } from '../domain/retention.js';
 import { MODELS, SEGMENTS_OF } from '../domain/segments.js';
 import {
@@ -113,6 +113,63 @@ export class MemberIndex {
       thresholdsVersion: versionOfCode(this.version.get(slot) + 2),
       dueDay: day(this.due),
     };
+  }
+
+  /**
+   * Whether the customer's record says the same as `record` (as `sameRecord`
+   * of evaluate.ts judges, whatever the version), without building it; false
+   * for a customer never seen.
+   */
+  matches(customerId: string, record: MemberRecord): boolean {
+    const slot = this.slots.get(customerId);
+    if (slot === undefined) return false;
+    if (
+      this.f.get(slot) !== record.f ||
+      this.m.get(slot) !== record.m ||
+      this.recent90Count.get(slot) !== record.recent90Count ||
+      this.recent90Spend.get(slot) !== record.recent90Spend ||
+      this.prior90Count.get(slot) !== record.prior90Count ||
+      this.prior90Spend.get(slot) !== record.prior90Spend ||
+      this.lifetimeTransactions.get(slot) !== record.lifetimeTransactions ||
+      this.lifetimeSpend.get(slot) !== record.lifetimeSpend ||
+      this.first.get(slot) !== (record.firstPurchaseDay ?? NONE) ||
+      this.second.get(slot) !== (record.secondPurchaseDay ?? NONE) ||
+      this.last.get(slot) !== (record.lastPurchaseDay ?? NONE) ||
+      this.signedUp.get(slot) !== (record.signedUp ? 1 : 0) ||
+      this.repeatSpend.get(slot) !== record.repeatSpend ||
+      this.due.get(slot) !== (record.dueDay ?? NONE) ||
+      this.scores.get(slot) !== scoresCode(record.scores)
+    ) {
+      return false;
+    }
+    // Segments: none stored (every code 0) is the same only as none.
+    const { segments } = record;
+    let any = false;
+    for (let i = 0; i < MODEL_COUNT; i++) {
+      const code = this.segments.get(slot, i);
+      if (code !== 0) any = true;
+      if (
+        segments &&
+        code !==
+          segmentCode(MODELS[i] as (typeof MODELS)[number], segments[MODELS[i] as (typeof MODELS)[number]])
+      )
+        return false;
+    }
+    if (any !== (segments !== null)) return false;
+    // Churn risk: the same level, and the same reasons in the same order (stored in CHURN_REASONS order).
+    const { churn } = record;
+    const level = this.churnLevel.get(slot);
+    if (churn === null) return level === 0;
+    if (level !== CHURN_LEVELS.indexOf(churn.level) + 1) return false;
+    let mask = 0;
+    let previous = -1;
+    for (const reason of churn.reasons) {
+      const i = CHURN_REASONS.indexOf(reason);
+      if (i <= previous) return false;
+      previous = i;
+      mask |= 1 << i;
+    }
+    return mask === this.churnReasons.get(slot);
   }
 
   dueDayOf(slot: number): number | null {

@@ -19,14 +19,7 @@ import { endPhase } from '../state/redis-batch.js';
 import { encodeCustomerRecord, recordVersion } from '../state/state-codec.js';
 import { affectedRanges } from './affected.js';
 import type { CustomerCache, LoadedCustomer } from './customer-cache.js';
-import {
-  type Evaluation,
-  type EvaluationRules,
-  emptyRecord,
-  evaluate,
-  evaluateRecord,
-  sameRecord,
-} from './evaluate.js';
+import { type Evaluation, type EvaluationRules, emptyRecord, evaluate, evaluateRecord } from './evaluate.js';
 import type { MemberIndex } from './member-index.js';
 import type { StepWriter } from './step-writer.js';
 
@@ -271,14 +264,25 @@ export class PartitionProcessor {
       const facts = factsOf(cache.get(id).state, day, windowDays);
       step.record(id, {
         changes: [],
+        // Written out rather than spread: this runs for every customer due.
         record: {
-          ...before,
           f: facts.f,
           m: facts.m,
           recent90Count: facts.recent90Count,
           recent90Spend: facts.recent90Spend,
           prior90Count: facts.prior90Count,
           prior90Spend: facts.prior90Spend,
+          lifetimeTransactions: before.lifetimeTransactions,
+          lifetimeSpend: before.lifetimeSpend,
+          firstPurchaseDay: before.firstPurchaseDay,
+          secondPurchaseDay: before.secondPurchaseDay,
+          lastPurchaseDay: before.lastPurchaseDay,
+          signedUp: before.signedUp,
+          repeatSpend: before.repeatSpend,
+          segments: before.segments,
+          scores: before.scores,
+          churn: before.churn,
+          thresholdsVersion: before.thresholdsVersion,
           dueDay: day,
         },
       });
@@ -361,8 +365,7 @@ export class PartitionProcessor {
     const changes: OutputChange[] = [];
     for (const [id, evaluation] of step.evaluations) {
       changes.push(...evaluation.changes);
-      const before = members.get(id);
-      if (!before || !sameRecord(before, evaluation.record)) members.set(id, evaluation.record);
+      if (!members.matches(id, evaluation.record)) members.set(id, evaluation.record);
     }
     const pipeline = writer.pipeline();
     // First: they are counted from the index before this step moves it.
