@@ -317,6 +317,13 @@ async function main(): Promise<void> {
         metricSum(metrics, 'rfm_records_out_total', 'kind="churn_risk"'),
       ticks: metricSum(metrics, 'rfm_thresholds_tick_duration_seconds_count'),
       tickSeconds: metricSum(metrics, 'rfm_thresholds_tick_duration_seconds_sum'),
+      cpuSeconds: metricSum(metrics, 'process_cpu_seconds_total'),
+      gcSeconds: Object.fromEntries(
+        ['minor', 'major', 'incremental', 'weakcb'].map((kind) => [
+          kind,
+          metricSum(metrics, 'nodejs_gc_duration_seconds_sum', `kind="${kind}"`),
+        ]),
+      ),
     };
 
     // Redis memory of the state (b) built.
