@@ -44,6 +44,7 @@ interface BenchOptions {
   timeout: number;
   processorHeapMb: number;
   cpuProf: string | null;
+  processorBin: string;
   processes: number[];
   redisShardGb: number;
 }
@@ -106,6 +107,11 @@ const program = new Command('bench')
   .option(
     '--cpu-prof <dir>',
     'write a V8 CPU profile of (b), the processor, into this directory (node --cpu-prof)',
+  )
+  .option(
+    '--processor-bin <file>',
+    "the `rfm` measured in (b), e.g. another checkout's bin/rfm.js built, to compare builds on one machine",
+    BIN,
   );
 
 async function main(): Promise<void> {
@@ -127,6 +133,7 @@ async function main(): Promise<void> {
     timeout: Number(raw.timeout) * 60_000,
     processorHeapMb: Number(raw.processorHeap),
     cpuProf: typeof raw.cpuProf === 'string' ? raw.cpuProf : null,
+    processorBin: String(raw.processorBin),
     redisShardGb: Number(raw.redisShardGb),
     processes: String(raw.processes)
       .split(',')
@@ -216,13 +223,14 @@ async function main(): Promise<void> {
   const runProcessor = async (
     config: Readonly<Config>,
     records: number,
-    profile = false,
+    /** (b) itself: profiled when asked, and of the build asked for. */
+    main = false,
   ): Promise<MeasuredRun> => {
     const port = await freePort();
     // Not allowed in NODE_OPTIONS: given to node itself.
-    const nodeFlags = profile && options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`] : [];
+    const nodeFlags = main && options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`] : [];
     return measureProcess({
-      args: [...nodeFlags, BIN, 'run', '--exit-when-idle'],
+      args: [...nodeFlags, main ? options.processorBin : BIN, 'run', '--exit-when-idle'],
       env: envOf(config, { RFM_HTTP_PORT: String(port) }),
       records,
       group: { admin, groupId: config.groupId, topic: config.topics.orders },
