@@ -5,17 +5,14 @@ import { isIP } from 'node:net';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import { ConfigError } from '../errors.js';
-import { speedUpKafkajsEncoder } from '../stream/kafkajs-encoder.js';
 import type { Config } from './config.js';
 
-/** The kafkajs client options, with TLS and SASL when configured (and kafkajs's encoder made faster, src/stream/kafkajs-encoder.ts). */
+/** The kafkajs client options, with TLS and SASL when configured. */
 export function kafkaClientConfig(
   config: Pick<Config, 'kafka'>,
   logging: Pick<KafkaConfig, 'logLevel' | 'logCreator'> = {},
 ): KafkaConfig {
   const { brokers: list, clientId, ssl, sslCaFile, sasl: auth } = config.kafka;
-  // Every client of the process then encodes records without a Buffer per varint.
-  speedUpKafkajsEncoder();
   return {
     clientId,
     brokers: [...list],
