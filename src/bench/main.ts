@@ -43,6 +43,8 @@ interface BenchOptions {
   keep: boolean;
   timeout: number;
   processorHeapMb: number;
+  cpuProf: string | null;
+  processorBin: string;
   processes: number[];
   redisShardGb: number;
 }
@@ -101,6 +103,15 @@ const program = new Command('bench')
     '--processor-heap <MB>',
     'V8 old-space limit of the processes measured (NODE_OPTIONS=--max-old-space-size), as a deployment sets it; 0 for none',
     process.env.RFM_BENCH_PROCESSOR_HEAP ?? '192',
+  )
+  .option(
+    '--cpu-prof <dir>',
+    'write a V8 CPU profile of (b), the processor, into this directory (node --cpu-prof)',
+  )
+  .option(
+    '--processor-bin <file>',
+    "the `rfm` measured in (b), e.g. another checkout's bin/rfm.js built, to compare builds on one machine",
+    BIN,
   );
 
 async function main(): Promise<void> {
@@ -121,6 +132,8 @@ async function main(): Promise<void> {
     keep: raw.keep === true,
     timeout: Number(raw.timeout) * 60_000,
     processorHeapMb: Number(raw.processorHeap),
+    cpuProf: typeof raw.cpuProf === 'string' ? raw.cpuProf : null,
+    processorBin: String(raw.processorBin),
     redisShardGb: Number(raw.redisShardGb),
     processes: String(raw.processes)
       .split(',')
@@ -207,10 +220,17 @@ async function main(): Promise<void> {
   };
 
   /** `rfm run --exit-when-idle` over a topic from empty state. */
-  const runProcessor = async (config: Readonly<Config>, records: number): Promise<MeasuredRun> => {
+  const runProcessor = async (
+    config: Readonly<Config>,
+    records: number,
+    /** (b) itself: profiled when asked, and of the build asked for. */
+    main = false,
+  ): Promise<MeasuredRun> => {
     const port = await freePort();
+    // Not allowed in NODE_OPTIONS: given to node itself.
+    const nodeFlags = main && options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`] : [];
     return measureProcess({
-      args: [BIN, 'run', '--exit-when-idle'],
+      args: [...nodeFlags, main ? options.processorBin : BIN, 'run', '--exit-when-idle'],
       env: envOf(config, { RFM_HTTP_PORT: String(port) }),
       records,
       group: { admin, groupId: config.groupId, topic: config.topics.orders },
@@ -280,7 +300,7 @@ async function main(): Promise<void> {
     say('(b) the processor, from empty state');
     const callsBefore = await commandCalls(redis);
     const cpuBefore = await cpuSeconds(redis);
-    const run = await runProcessor(main.config, produced.sent);
+    const run = await runProcessor(main.config, produced.sent, true);
     const calls = callsBetween(callsBefore, await commandCalls(redis));
     const redisCpu = (await cpuSeconds(redis)) - cpuBefore;
     const metrics = run.metrics ?? '';
@@ -305,6 +325,13 @@ async function main(): Promise<void> {
         metricSum(metrics, 'rfm_records_out_total', 'kind="churn_risk"'),
       ticks: metricSum(metrics, 'rfm_thresholds_tick_duration_seconds_count'),
       tickSeconds: metricSum(metrics, 'rfm_thresholds_tick_duration_seconds_sum'),
+      cpuSeconds: metricSum(metrics, 'process_cpu_seconds_total'),
+      gcSeconds: Object.fromEntries(
+        ['minor', 'major', 'incremental', 'weakcb'].map((kind) => [
+          kind,
+          metricSum(metrics, 'nodejs_gc_duration_seconds_sum', `kind="${kind}"`),
+        ]),
+      ),
     };
 
     // Redis memory of the state (b) built.

@@ -35,6 +35,9 @@ export interface BenchResult {
     changesOut: number;
     ticks: number;
     tickSeconds: number;
+    /** The processor's CPU seconds (process_cpu_seconds_total) and V8 GC pause seconds by kind (nodejs_gc_duration_seconds). */
+    cpuSeconds?: number;
+    gcSeconds?: Record<string, number>;
   };
   memory?: {
     customers: number;
@@ -155,6 +158,12 @@ export function formatTable(result: BenchResult): string {
       '    outputs, ticks',
       `${n(processor.changesOut)} changes, ${n(processor.ticks)} ticks taking ${n(processor.tickSeconds, 1)} s`,
     ]);
+    if (processor.cpuSeconds !== undefined && processor.gcSeconds) {
+      const gc = Object.entries(processor.gcSeconds)
+        .map(([kind, seconds]) => `${kind} ${n(seconds, 1)} s`)
+        .join(', ');
+      rows.push(['    CPU, GC', `${n(processor.cpuSeconds, 1)} CPU s; GC ${gc}`]);
+    }
   }
   if (backfill)
     rows.push([

@@ -1,6 +1,6 @@
 // Changes a customer's evaluation produces: segment changes and churn-risk
 // changes, each with an id that is the same however often it is recomputed.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type ChurnLevel, type ChurnReason, type ChurnRisk, sameRisk } from './churn.js';
 import type { RfmScores } from './classify.js';
 import type { CustomerFacts } from './facts.js';
@@ -62,10 +62,11 @@ export function changeId(
   to: string,
   trigger: Trigger,
 ): string {
-  return createHash('sha256')
-    .update([customerId, model, from ?? '', to, trigger.cause, trigger.ref].join('\u0000'))
-    .digest('hex')
-    .slice(0, 32);
+  return hash(
+    'sha256',
+    [customerId, model, from ?? '', to, trigger.cause, trigger.ref].join('\u0000'),
+    'hex',
+  ).slice(0, 32);
 }
 
 export function diffSegments(
@@ -117,20 +118,19 @@ export function diffChurnRisk(
 ): ChurnRiskChange | null {
   if (sameRisk(before ?? { level: 'NONE', reasons: [] }, after)) return null;
   return {
-    eventId: createHash('sha256')
-      .update(
-        [
-          customerId,
-          'churn',
-          before?.level ?? '',
-          after.level,
-          after.reasons.join(','),
-          trigger.cause,
-          trigger.ref,
-        ].join('\u0000'),
-      )
-      .digest('hex')
-      .slice(0, 32),
+    eventId: hash(
+      'sha256',
+      [
+        customerId,
+        'churn',
+        before?.level ?? '',
+        after.level,
+        after.reasons.join(','),
+        trigger.cause,
+        trigger.ref,
+      ].join('\u0000'),
+      'hex',
+    ).slice(0, 32),
     customerId,
     previousLevel: before?.level ?? null,
     level: after.level,

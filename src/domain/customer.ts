@@ -1,6 +1,6 @@
 // One customer's rolling state: lifetime facts plus day buckets for the rolling
 // window, so an event costs O(buckets in window) whatever the history.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Order } from './order.js';
 
 /** Everything bought and refunded on one UTC day, with the events that did it. */
@@ -55,7 +55,7 @@ export function emptyCustomer(): CustomerState {
  * needs ~4 * 10^9 events of one customer on one day.
  */
 export function eventKey(eventId: string): string {
-  return createHash('sha1').update(eventId).digest().toString('latin1', 0, 8);
+  return hash('sha1', eventId, 'buffer').toString('latin1', 0, 8);
 }
 
 export type ApplyOutcome = 'APPLIED' | 'DUPLICATE';

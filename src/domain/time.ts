@@ -14,8 +14,17 @@ export function startOfDay(day: number): number {
 
 /** `YYYY-MM-DD` of a UTC day number. */
 export function isoDay(day: number): string {
-  return new Date(startOfDay(day)).toISOString().slice(0, 10);
+  let text = isoDays.get(day);
+  if (text === undefined) {
+    text = new Date(startOfDay(day)).toISOString().slice(0, 10);
+    // Few days are alive at a time: remembered, within a bound.
+    if (isoDays.size >= 100_000) isoDays.clear();
+    isoDays.set(day, text);
+  }
+  return text;
 }
+
+const isoDays = new Map<number, string>();
 
 /** `YYYY-MM` of the month a UTC day is in. */
 export function isoMonth(day: number): string {

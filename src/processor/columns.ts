@@ -87,6 +87,11 @@ export class BytesColumn {
     return (this.chunks[slot >>> CHUNK_BITS] as Uint8Array).subarray(at, at + this.width);
   }
 
+  /** The slot's `i`-th byte. */
+  get(slot: number, i: number): number {
+    return (this.chunks[slot >>> CHUNK_BITS] as Uint8Array)[(slot & MASK) * this.width + i] as number;
+  }
+
   ensure(size: number): void {
     while (this.chunks.length * CHUNK < size) this.chunks.push(new Uint8Array(CHUNK * this.width));
   }

@@ -432,36 +432,42 @@ export class Coordinator {
   private async load(day: number): Promise<void> {
     if (this.loadedThrough !== null && day <= this.loadedThrough) return;
     const slots = [...this.slots.values()];
-    const needed = (upTo: number) => {
-      const ids = new Set<string>();
-      for (const slot of slots) {
-        for (const record of slot.queue) {
-          if (record.order && dayOf(record.order.eventTime) <= upTo) ids.add(record.order.customerId);
-        }
-        for (const id of slot.processor.neededBy(upTo)) ids.add(id);
-      }
-      return ids;
+    const hi = Math.max(day, ...slots.map((s) => lastDay(s)));
+    // Every customer the steps up to `hi` need, with the first day that needs it:
+    // those needed by a day are the ones whose first day is up to it.
+    const firstDay = new Map<string, number>();
+    const note = (needs: number, id: string) => {
+      const known = firstDay.get(id);
+      if (known === undefined || needs < known) firstDay.set(id, needs);
     };
-    const limit = this.options.readAhead ?? 20_000;
-    let lo = day;
-    let hi = Math.max(day, ...slots.map((s) => lastDay(s)));
-    let ids = needed(hi);
-    if (ids.size > limit) {
-      // The furthest day whose needs stay within the bound (at least `day`'s).
-      let best = needed(lo);
-      while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2);
-        const candidate = needed(mid);
-        if (candidate.size <= limit) {
-          lo = mid;
-          best = candidate;
-        } else hi = mid - 1;
+    for (const slot of slots) {
+      for (const record of slot.queue) {
+        if (!record.order) continue;
+        const needs = dayOf(record.order.eventTime);
+        if (needs <= hi) note(needs, record.order.customerId);
       }
-      ids = best;
-      hi = lo;
+      slot.processor.neededWithin(hi, note);
     }
+    const limit = this.options.readAhead ?? 20_000;
+    let upTo = hi;
+    if (firstDay.size > limit) {
+      // The furthest day whose needs stay within the bound (at least `day`'s).
+      const perDay = new Map<number, number>();
+      for (const needs of firstDay.values()) perDay.set(needs, (perDay.get(needs) ?? 0) + 1);
+      let count = 0;
+      upTo = day;
+      for (const needs of [...perDay.keys()].sort((a, b) => a - b)) {
+        count += perDay.get(needs) as number;
+        if (count > limit) {
+          upTo = Math.max(day, needs - 1);
+          break;
+        }
+      }
+    }
+    const ids: string[] = [];
+    for (const [id, needs] of firstDay) if (needs <= upTo) ids.push(id);
     await this.cache.load(ids);
-    this.loadedThrough = hi;
+    this.loadedThrough = upTo;
   }
 
   /** Whether the wall clock lets idle partitions tick at `day`: they have read everything, and `day` has begun. */

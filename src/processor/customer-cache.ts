@@ -14,10 +14,13 @@ export interface LoadedCustomer {
 }
 
 export class CustomerCache {
-  /** Recently used, oldest first (a Map keeps insertion order). */
+  /**
+   * Every customer in memory, least recently used first (a Map keeps insertion
+   * order): taking one moves it to the end.
+   */
   private readonly recent = new Map<string, LoadedCustomer>();
-  /** Held for the drain in progress, whatever the bound. */
-  private readonly held = new Map<string, LoadedCustomer>();
+  /** Those held for the drain in progress, whatever the bound: at the end of `recent`, in the order taken. */
+  private readonly held = new Set<string>();
   /** Round trips to Redis for reads, for the metrics. */
   reads = 0;
 
@@ -29,7 +32,7 @@ export class CustomerCache {
 
   /** A customer `load` made available; throws for one it did not. */
   get(customerId: string): LoadedCustomer {
-    const customer = this.held.get(customerId) ?? this.take(customerId);
+    const customer = this.held.has(customerId) ? this.recent.get(customerId) : this.take(customerId);
     if (!customer) throw new Error(`customer ${customerId} was not loaded`);
     return customer;
   }
@@ -38,7 +41,8 @@ export class CustomerCache {
     const customer = this.recent.get(customerId);
     if (customer) {
       this.recent.delete(customerId);
-      this.held.set(customerId, customer);
+      this.recent.set(customerId, customer);
+      this.held.add(customerId);
     }
     return customer;
   }
@@ -56,12 +60,16 @@ export class CustomerCache {
     const records = await this.timeRead(() => this.store.readRecords(unique));
     unique.forEach((id, i) => {
       const record = records[i];
-      this.held.set(id, {
+      // Read meanwhile by a load before this one finished: that one is as new.
+      if (this.held.has(id)) return;
+      this.recent.delete(id);
+      this.recent.set(id, {
         customerId: id,
         version: record?.version ?? '',
         lastOffset: record?.lastOffset ?? -1,
         state: record?.state ?? emptyCustomer(),
       });
+      this.held.add(id);
     });
   }
 
@@ -71,12 +79,15 @@ export class CustomerCache {
    * Redis yet, so reading it again there could find an older state).
    */
   release(): void {
-    let excess = this.recent.size + this.held.size - this.capacity;
-    for (const id of this.recent.keys()) {
-      if (excess-- <= 0) break;
-      this.recent.delete(id);
+    let excess = this.recent.size - this.capacity;
+    if (excess > 0) {
+      for (const id of this.recent.keys()) {
+        if (excess <= 0) break;
+        if (this.held.has(id)) continue;
+        this.recent.delete(id);
+        excess--;
+      }
     }
-    for (const [id, customer] of this.held) this.recent.set(id, customer);
     this.held.clear();
   }
 

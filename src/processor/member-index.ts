@@ -3,9 +3,9 @@
 // statistics and ranges for the thresholds and the affected ranges), the due
 // days, the segment and cohort counts, and which records changed since they were
 // last stored. About 90 bytes a customer besides its id.
-import { CHURN_LEVELS } from '../domain/churn.js';
+import { CHURN_LEVELS, CHURN_REASONS } from '../domain/churn.js';
 import { cohortMembershipOf } from '../domain/retention.js';
-import { MODELS } from '../domain/segments.js';
+import { MODELS, SEGMENTS_OF } from '../domain/segments.js';
 import {
   churnOfCodes,
   type MemberRecord,
@@ -22,6 +22,11 @@ import { exactBuckets, logBuckets, ValueBuckets } from './value-buckets.js';
 
 const NONE = -1;
 const MODEL_COUNT = MODELS.length;
+/** The 'model:segment' count field of each model (by index) and segment code (0: none). */
+const SEGMENT_KEYS: string[][] = MODELS.map((model) => [
+  '',
+  ...SEGMENTS_OF[model].map((segment) => `${model}:${segment}`),
+]);
 
 export class MemberIndex {
   private readonly slots = new Map<string, number>();
@@ -110,6 +115,63 @@ export class MemberIndex {
     };
   }
 
+  /**
+   * Whether the customer's record says the same as `record` (as `sameRecord`
+   * of evaluate.ts judges, whatever the version), without building it; false
+   * for a customer never seen.
+   */
+  matches(customerId: string, record: MemberRecord): boolean {
+    const slot = this.slots.get(customerId);
+    if (slot === undefined) return false;
+    if (
+      this.f.get(slot) !== record.f ||
+      this.m.get(slot) !== record.m ||
+      this.recent90Count.get(slot) !== record.recent90Count ||
+      this.recent90Spend.get(slot) !== record.recent90Spend ||
+      this.prior90Count.get(slot) !== record.prior90Count ||
+      this.prior90Spend.get(slot) !== record.prior90Spend ||
+      this.lifetimeTransactions.get(slot) !== record.lifetimeTransactions ||
+      this.lifetimeSpend.get(slot) !== record.lifetimeSpend ||
+      this.first.get(slot) !== (record.firstPurchaseDay ?? NONE) ||
+      this.second.get(slot) !== (record.secondPurchaseDay ?? NONE) ||
+      this.last.get(slot) !== (record.lastPurchaseDay ?? NONE) ||
+      this.signedUp.get(slot) !== (record.signedUp ? 1 : 0) ||
+      this.repeatSpend.get(slot) !== record.repeatSpend ||
+      this.due.get(slot) !== (record.dueDay ?? NONE) ||
+      this.scores.get(slot) !== scoresCode(record.scores)
+    ) {
+      return false;
+    }
+    // Segments: none stored (every code 0) is the same only as none.
+    const { segments } = record;
+    let any = false;
+    for (let i = 0; i < MODEL_COUNT; i++) {
+      const code = this.segments.get(slot, i);
+      if (code !== 0) any = true;
+      if (
+        segments &&
+        code !==
+          segmentCode(MODELS[i] as (typeof MODELS)[number], segments[MODELS[i] as (typeof MODELS)[number]])
+      )
+        return false;
+    }
+    if (any !== (segments !== null)) return false;
+    // Churn risk: the same level, and the same reasons in the same order (stored in CHURN_REASONS order).
+    const { churn } = record;
+    const level = this.churnLevel.get(slot);
+    if (churn === null) return level === 0;
+    if (level !== CHURN_LEVELS.indexOf(churn.level) + 1) return false;
+    let mask = 0;
+    let previous = -1;
+    for (const reason of churn.reasons) {
+      const i = CHURN_REASONS.indexOf(reason);
+      if (i <= previous) return false;
+      previous = i;
+      mask |= 1 << i;
+    }
+    return mask === this.churnReasons.get(slot);
+  }
+
   dueDayOf(slot: number): number | null {
     const due = this.due.get(slot);
     return due === NONE ? null : due;
@@ -125,6 +187,15 @@ export class MemberIndex {
       this.ids.push(customerId);
       this.slots.set(customerId, slot);
     } else {
+      if (this.sameIndexed(slot, record)) {
+        // Only the evaluation moved (a tick, an order of an ordinary day): the
+        // slot stays where it is in every index.
+        return this.store(slot, record, stored, {
+          codes: [...this.segments.view(slot)],
+          first: this.first.get(slot),
+          second: this.second.get(slot),
+        });
+      }
       this.unindex(slot);
       counted = {
         codes: [...this.segments.view(slot)],
@@ -132,6 +203,26 @@ export class MemberIndex {
         second: this.second.get(slot),
       };
     }
+    return this.store(slot, record, stored, counted, true);
+  }
+
+  /** Whether `record` leaves the slot's indexed values (f, m, last purchase day, due day) as they are. */
+  private sameIndexed(slot: number, record: MemberRecord): boolean {
+    return (
+      this.f.get(slot) === record.f &&
+      this.m.get(slot) === record.m &&
+      this.last.get(slot) === (record.lastPurchaseDay ?? NONE) &&
+      this.due.get(slot) === (record.dueDay ?? NONE)
+    );
+  }
+
+  private store(
+    slot: number,
+    record: MemberRecord,
+    stored: boolean,
+    counted: { codes: number[]; first: number; second: number } | null,
+    reindex = false,
+  ): number {
     this.f.set(slot, record.f);
     this.m.set(slot, record.m);
     this.recent90Count.set(slot, record.recent90Count);
@@ -154,7 +245,7 @@ export class MemberIndex {
     this.churnReasons.set(slot, record.churn ? reasonsMask(record.churn) : 0);
     this.version.set(slot, versionCode(record.thresholdsVersion) - 2);
     this.due.set(slot, record.dueDay ?? NONE);
-    this.index(slot);
+    if (reindex) this.index(slot);
     const first = this.first.get(slot);
     const second = this.second.get(slot);
     // The counts move only when the segments or the cohort do.
@@ -225,12 +316,9 @@ export class MemberIndex {
       else counts.set(key, n);
       if (!stored) dirty.add(key);
     };
-    const segments = segmentsOfCodes(codes);
-    if (segments) {
-      for (const model of MODELS) {
-        const segment = segments[model];
-        if (segment !== null) add(this.segmentCounts, this.dirtySegmentCounts, `${model}:${segment}`);
-      }
+    for (let i = 0; i < MODEL_COUNT; i++) {
+      const code = codes[i] as number;
+      if (code !== 0) add(this.segmentCounts, this.dirtySegmentCounts, SEGMENT_KEYS[i]?.[code] as string);
     }
     if (first === NONE) return;
     const cohort = cohortMembershipOf({

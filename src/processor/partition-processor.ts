@@ -19,14 +19,7 @@ import { endPhase } from '../state/redis-batch.js';
 import { encodeCustomerRecord, recordVersion } from '../state/state-codec.js';
 import { affectedRanges } from './affected.js';
 import type { CustomerCache, LoadedCustomer } from './customer-cache.js';
-import {
-  type Evaluation,
-  type EvaluationRules,
-  emptyRecord,
-  evaluate,
-  evaluateRecord,
-  sameRecord,
-} from './evaluate.js';
+import { type Evaluation, type EvaluationRules, emptyRecord, evaluate, evaluateRecord } from './evaluate.js';
 import type { MemberIndex } from './member-index.js';
 import type { StepWriter } from './step-writer.js';
 
@@ -108,15 +101,24 @@ export class PartitionProcessor {
   /**
    * Customers the steps up to `day` may need in full, besides those with orders:
    * those due by then, and those whose purchases say whether they were active at
-   * a month start the watermark passes.
+   * a month start the watermark passes. Each is told with the first day `d` whose
+   * steps need it (those needed up to any `d <= day` are those told with a day up
+   * to `d`): one pass tells how far ahead a read may go.
    */
-  neededBy(day: number): string[] {
-    if (this.today === null || day <= this.today) return [];
+  neededWithin(day: number, note: (firstDay: number, customerId: string) => void): void {
+    const today = this.today;
+    if (today === null || day <= today) return;
     const { members } = this.deps;
-    const slots = members.byDueDay.between(Number.MIN_SAFE_INTEGER, day);
-    for (const start of this.monthStartsPassed(day))
-      members.byLastPurchaseDay.between(start, Number.MAX_SAFE_INTEGER, slots);
-    return slots.map((slot) => members.ids[slot] as string);
+    for (const slot of members.byDueDay.between(Number.MIN_SAFE_INTEGER, day)) {
+      note(Math.max(members.dueDayOf(slot) as number, today + 1), members.ids[slot] as string);
+    }
+    const { allowedLatenessDays } = this.deps;
+    for (const start of this.monthStartsPassed(day)) {
+      // Passed once the clock reaches `start + allowedLatenessDays`, which is after today.
+      const from = start + allowedLatenessDays;
+      for (const slot of members.byLastPurchaseDay.between(start, Number.MAX_SAFE_INTEGER))
+        note(from, members.ids[slot] as string);
+    }
   }
 
   /**
@@ -262,14 +264,25 @@ export class PartitionProcessor {
       const facts = factsOf(cache.get(id).state, day, windowDays);
       step.record(id, {
         changes: [],
+        // Written out rather than spread: this runs for every customer due.
         record: {
-          ...before,
           f: facts.f,
           m: facts.m,
           recent90Count: facts.recent90Count,
           recent90Spend: facts.recent90Spend,
           prior90Count: facts.prior90Count,
           prior90Spend: facts.prior90Spend,
+          lifetimeTransactions: before.lifetimeTransactions,
+          lifetimeSpend: before.lifetimeSpend,
+          firstPurchaseDay: before.firstPurchaseDay,
+          secondPurchaseDay: before.secondPurchaseDay,
+          lastPurchaseDay: before.lastPurchaseDay,
+          signedUp: before.signedUp,
+          repeatSpend: before.repeatSpend,
+          segments: before.segments,
+          scores: before.scores,
+          churn: before.churn,
+          thresholdsVersion: before.thresholdsVersion,
           dueDay: day,
         },
       });
@@ -352,8 +365,7 @@ export class PartitionProcessor {
     const changes: OutputChange[] = [];
     for (const [id, evaluation] of step.evaluations) {
       changes.push(...evaluation.changes);
-      const before = members.get(id);
-      if (!before || !sameRecord(before, evaluation.record)) members.set(id, evaluation.record);
+      if (!members.matches(id, evaluation.record)) members.set(id, evaluation.record);
     }
     const pipeline = writer.pipeline();
     // First: they are counted from the index before this step moves it.

@@ -88,6 +88,11 @@ export class ValueBuckets {
     return bucket && { slots: bucket.slots.subarray(0, bucket.count), sum: bucket.sum };
   }
 
+  /** How many members a bucket holds (0 for none). */
+  countOf(key: number): number {
+    return this.buckets.get(key)?.count ?? 0;
+  }
+
   value(slot: number): number {
     return this.current(slot);
   }
@@ -175,8 +180,15 @@ export interface PartMember {
   value: number;
 }
 
-/** The union of several partitions' buckets of one dimension, all with the same `bucketOf`. */
+/**
+ * The union of several partitions' buckets of one dimension, all with the same
+ * `bucketOf`, as they are when first asked: made for one computation (a
+ * thresholds version), during which they do not change.
+ */
 export class MergedBuckets {
+  /** Every bucket key, ascending, and how many members the buckets before each hold (one more entry: all). */
+  private ranked: { keys: number[]; before: number[] } | null = null;
+
   constructor(private readonly parts: readonly ValueBuckets[]) {}
 
   get size(): number {
@@ -188,7 +200,21 @@ export class MergedBuckets {
   }
 
   private keys(): number[] {
-    return [...new Set(this.parts.flatMap((p) => [...p.keys()]))].sort((a, b) => a - b);
+    return this.ranks().keys;
+  }
+
+  private ranks(): { keys: number[]; before: number[] } {
+    if (!this.ranked) {
+      const keys = [...new Set(this.parts.flatMap((p) => [...p.keys()]))].sort((a, b) => a - b);
+      const before = [0];
+      let n = 0;
+      for (const key of keys) {
+        for (const p of this.parts) n += p.countOf(key);
+        before.push(n);
+      }
+      this.ranked = { keys, before };
+    }
+    return this.ranked;
   }
 
   private members(key: number): PartMember[] {
@@ -201,19 +227,22 @@ export class MergedBuckets {
 
   /** The k-th smallest value (1-based) over every partition; k in 1..size. */
   kthSmallest(k: number): number {
-    let before = 0;
-    for (const key of this.keys()) {
-      const count = this.parts.reduce((n, p) => n + (p.bucket(key)?.slots.length ?? 0), 0);
-      if (before + count >= k) {
-        if (this.parts[0]?.exact) return key;
-        const values = this.members(key)
-          .map((m) => m.value)
-          .sort((a, b) => a - b);
-        return values[k - before - 1] as number;
-      }
-      before += count;
+    const { keys, before } = this.ranks();
+    // The first bucket whose members and those before reach k.
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((before[mid + 1] as number) >= k) hi = mid;
+      else lo = mid + 1;
     }
-    throw new RangeError(`rank ${k} of ${this.size}`);
+    if (lo >= keys.length) throw new RangeError(`rank ${k} of ${this.size}`);
+    const key = keys[lo] as number;
+    if (this.parts[0]?.exact) return key;
+    const values = this.members(key)
+      .map((m) => m.value)
+      .sort((a, b) => a - b);
+    return values[k - (before[lo] as number) - 1] as number;
   }
 
   /**
