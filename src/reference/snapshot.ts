@@ -18,18 +18,30 @@ export interface SnapshotOptions {
   windowDays: number;
   /** The tick day of the version to classify with (<= today); null for the empty version. */
   thresholdsDay: number | null;
+  /**
+   * The orders the version counts, when not all of `orders`: a partition that
+   * read an order of an earlier day after one of the tick day had ticked without
+   * it (`ordersBeforeTick`).
+   */
+  thresholdsOrders?: readonly Order[];
 }
 
 export function referenceSnapshot(
   orders: readonly Order[],
-  { today, windowDays, thresholdsDay }: SnapshotOptions,
+  { today, windowDays, thresholdsDay, thresholdsOrders }: SnapshotOptions,
 ): { thresholds: Thresholds; customers: Map<string, ReferenceCustomer> } {
   if (thresholdsDay !== null && thresholdsDay > today) {
     throw new RangeError(`thresholdsDay ${thresholdsDay} is after today ${today}`);
   }
   const history = orderHistory(orders);
   const thresholds =
-    thresholdsDay === null ? EMPTY_THRESHOLDS : thresholdsOfHistory(history, thresholdsDay, windowDays);
+    thresholdsDay === null
+      ? EMPTY_THRESHOLDS
+      : thresholdsOfHistory(
+          thresholdsOrders ? orderHistory(thresholdsOrders) : history,
+          thresholdsDay,
+          windowDays,
+        );
   const customers = new Map<string, ReferenceCustomer>();
   for (const [customerId, facts] of factsOfHistory(history, today, windowDays)) {
     customers.set(customerId, {

@@ -3,7 +3,7 @@
 
 import type { Order } from '../domain/order.js';
 import type { Thresholds, TierBoundary } from '../domain/thresholds.js';
-import { isoDay } from '../domain/time.js';
+import { dayOf, isoDay } from '../domain/time.js';
 import {
   addExact,
   type CustomerFacts,
@@ -19,6 +19,21 @@ export function referenceThresholds(
   windowDays: number,
 ): Thresholds {
   return thresholdsOfHistory(orderHistory(orders), tickDay, windowDays);
+}
+
+/**
+ * The orders the version of `tickDay` counts, from each partition's orders in the
+ * order the partition holds them: those before its first order of `tickDay` or
+ * later. The tick waits for no more (src/domain/README.md, "The clock"): an order
+ * of an earlier day after that one is applied to its own day, and counted by the
+ * versions after. With every partition in day order, all orders of days before
+ * `tickDay`.
+ */
+export function ordersBeforeTick(partitions: readonly (readonly Order[])[], tickDay: number): Order[] {
+  return partitions.flatMap((orders) => {
+    const first = orders.findIndex((order) => dayOf(order.eventTime) >= tickDay);
+    return first === -1 ? [...orders] : orders.slice(0, first);
+  });
 }
 
 /** The same from a history built once: for a sweep over many tick days. */

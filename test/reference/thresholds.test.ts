@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Thresholds } from '../../src/domain/thresholds.js';
 import { isoDay } from '../../src/domain/time.js';
-import { needOf, referenceThresholds } from '../../src/reference/index.js';
+import { needOf, ordersBeforeTick, referenceThresholds } from '../../src/reference/index.js';
 import { purchase, purchases, refund, signup } from './builders.js';
 
 /** One purchase of each customer's m on the day before the tick: a population with the given spends. */
@@ -177,5 +177,32 @@ describe('tier boundaries', () => {
       tierA: { m: total - big, customerId: 'small' },
       tierB: null,
     });
+  });
+});
+
+describe('ordersBeforeTick', () => {
+  it('takes from each partition the orders before its first of the tick day or later', () => {
+    const inOrder = [
+      purchase('a', 8, 10),
+      purchase('a', 9, 10),
+      purchase('a', 10, 10),
+      purchase('a', 11, 10),
+    ];
+    // b's order of day 9 comes late but before the tick day shows: counted. c's comes after one of day 11: not.
+    const late = [purchase('b', 8, 20), purchase('b', 7, 20), purchase('c', 11, 30), purchase('c', 9, 30)];
+    const quiet = [purchase('d', 5, 40)];
+    expect(ordersBeforeTick([inOrder, late, quiet], 10)).toEqual([
+      ...inOrder.slice(0, 2),
+      ...late.slice(0, 2),
+      ...quiet,
+    ]);
+    // In day order, the version counts every order of the days before.
+    const all = [...inOrder, ...late, ...quiet];
+    expect(referenceThresholds(ordersBeforeTick([inOrder], 10), 10, 365)).toEqual(
+      referenceThresholds(inOrder, 10, 365),
+    );
+    expect(referenceThresholds(ordersBeforeTick([inOrder, late, quiet], 10), 10, 365)).not.toEqual(
+      referenceThresholds(all, 10, 365),
+    );
   });
 });

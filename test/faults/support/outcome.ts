@@ -10,7 +10,7 @@ import { createRedis } from '../../../src/config/config.js';
 import { factsOf } from '../../../src/domain/facts.js';
 import type { Order } from '../../../src/domain/order.js';
 import { dayOf } from '../../../src/domain/time.js';
-import { referenceChurn, referenceSnapshot } from '../../../src/reference/index.js';
+import { ordersBeforeTick, referenceChurn, referenceSnapshot } from '../../../src/reference/index.js';
 import { shardsOf } from '../../../src/state/clear-namespace.js';
 import { CustomerStore } from '../../../src/state/customer-store.js';
 import { Keys } from '../../../src/state/keys.js';
@@ -19,7 +19,7 @@ import type { OrderEvent } from '../../../src/stream/records.js';
 import { uniqueName } from '../../support/kafka.js';
 import { differences, dumpNamespace } from '../../support/state-dump.js';
 import type { StackClients } from './stack.js';
-import { suite } from './stack.js';
+import { inputPartitionOf, PARTITIONS, suite } from './stack.js';
 
 export type OutputRole = 'segmentChanges' | 'churnRisk';
 const ROLES: readonly OutputRole[] = ['segmentChanges', 'churnRisk'];
@@ -177,7 +177,10 @@ export interface Verdict {
   outputRecords: number;
 }
 
-/** Judges `outcome` against the batch reference over `events` and, when given, the clean run. */
+/**
+ * Judges `outcome` against the batch reference over `events` (in the order they
+ * were produced) and, when given, the clean run.
+ */
 export async function judge(
   stack: StackClients,
   outcome: Outcome,
@@ -187,7 +190,15 @@ export async function judge(
   const orders: Order[] = events.map(({ currency: _c, quantity: _q, ...order }) => order);
   const lastDay = Math.max(...orders.map((o) => dayOf(o.eventTime)));
   const { windowDays } = stack.config;
-  const reference = referenceSnapshot(orders, { today: lastDay, windowDays, thresholdsDay: lastDay });
+  // The last version is of the last day: it counts what each partition held before its first order of that day.
+  const partitions: Order[][] = Array.from({ length: PARTITIONS }, () => []);
+  for (const order of orders) partitions[inputPartitionOf(order.customerId)]?.push(order);
+  const reference = referenceSnapshot(orders, {
+    today: lastDay,
+    windowDays,
+    thresholdsDay: lastDay,
+    thresholdsOrders: ordersBeforeTick(partitions, lastDay),
+  });
   const totals = lifetimeTotals(orders);
 
   const redis = await stateRedis(stack);

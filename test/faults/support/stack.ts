@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { inject } from 'vitest';
 import { type Config, kafkaClientConfig, loadConfig } from '../../../src/config/config.js';
 import { AvroCodec } from '../../../src/stream/codec.js';
@@ -37,6 +37,27 @@ export const suite = (): FaultSuite => inject('faults');
 
 /** Partitions of the input topic: room for the three processes of the scaling scenario and more. */
 export const PARTITIONS = 6;
+
+/**
+ * The input partition the suite's producer sends a keyed record to (kafkajs's
+ * default, Java-compatible partitioner): what the judge needs to know which
+ * orders each thresholds tick counted.
+ */
+export function inputPartitionOf(key: string): number {
+  partitionOfKey ??= Partitioners.DefaultPartitioner();
+  return partitionOfKey({
+    topic: 'orders',
+    partitionMetadata: Array.from({ length: PARTITIONS }, (_, partitionId) => ({
+      partitionErrorCode: 0,
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+    })),
+    message: { key, value: null },
+  });
+}
+let partitionOfKey: ReturnType<typeof Partitioners.DefaultPartitioner> | undefined;
 
 let cachedDataset: Dataset | undefined;
 /** The suite's input: the same events in every scenario. */
@@ -103,7 +124,11 @@ export class StackClients {
   async produce(
     records: { key: string | Buffer | null; value: Buffer | null; partition?: number }[],
   ): Promise<void> {
-    const producer = this.client().producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = this.client().producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     try {
       for (let i = 0; i < records.length; i += 2_000) {
