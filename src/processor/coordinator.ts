@@ -19,7 +19,7 @@ import { dayOf, isoDay } from '../domain/time.js';
 import type { CustomerStore } from '../state/customer-store.js';
 import type { Keys } from '../state/keys.js';
 import { decodeMemberRecord } from '../state/member-record.js';
-import { PartitionIndex } from '../state/partition-index.js';
+import { PartitionIndex, PartitionRevoked } from '../state/partition-index.js';
 import type { RedisClient } from '../state/scripts.js';
 import type { ThresholdsStore } from '../state/thresholds-store.js';
 import { type FirstTickVote, TickBarrier } from '../state/tick-barrier.js';
@@ -135,6 +135,11 @@ export class Coordinator {
   private readonly barrier: TickBarrier;
   /** The tick day whose first half is done, while other processes' partitions have not reached it. */
   private preparedFor: number | null = null;
+  /**
+   * A rebalance has begun, or a partition was found taken by another process:
+   * nothing is processed, published or written until the next `assign`.
+   */
+  private standingBy = false;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.partitions = Array.from(
@@ -159,15 +164,35 @@ export class Coordinator {
     return this.value?.model.version ?? null;
   }
 
-  /** Takes ownership of partitions: loads the population, restores their clocks, publishes what a crash left unsent. */
-  assign(partitions: number[]): Promise<void> {
+  /**
+   * Takes ownership of partitions, assigned at `assignedAt` (epoch ms): claims
+   * them in Redis (writes of their owner before are refused from then on; one a
+   * process assigned later holds is left out), loads the population, restores
+   * their clocks, publishes what a crash left unsent.
+   */
+  assign(partitions: number[], assignedAt: number = Date.now()): Promise<void> {
     // After any drain in progress: a rebalance must not pull partitions from under it.
     return this.serialise(async () => {
       this.owned = [...partitions];
       this.interrupted = true;
-      await this.assignNow(new Map());
+      this.standingBy = false;
+      try {
+        await this.assignNow(new Map(), assignedAt);
+      } catch (error) {
+        if (error instanceof PartitionRevoked) this.standingBy = true;
+        throw error;
+      }
       this.interrupted = false;
     });
+  }
+
+  /**
+   * A rebalance has begun: stops at the next step boundary, and processes
+   * nothing more until the partitions are assigned again. What is not stored
+   * is read again by whoever owns the partitions next.
+   */
+  standBy(): void {
+    this.standingBy = true;
   }
 
   /**
@@ -175,7 +200,7 @@ export class Coordinator {
    * of `carried` (records read and not yet done, those taken off but not known
    * durable first again), as a restart would, without reading them again.
    */
-  private async assignNow(carried: Map<number, PartitionSlot>): Promise<void> {
+  private async assignNow(carried: Map<number, PartitionSlot>, claimAt?: number): Promise<void> {
     // Writes a failed drain sent may still land: Redis is read once they have.
     // Parts not stored are done again (their records put back first) or read again.
     // Kept until the slots are built: a read failing on the way (a cluster master
@@ -183,6 +208,11 @@ export class Coordinator {
     const unstored = joinRecords(this.unstored, await this.shipper.abandon());
     this.unstored = unstored;
     this.cache.clear();
+    if (claimAt !== undefined) {
+      // Claimed before anything is read: what is read then is no zombie's.
+      const claimed = await Promise.all(this.owned.map((p) => this.indexOf(p).claim(claimAt)));
+      this.owned = this.owned.filter((_, i) => claimed[i]);
+    }
     const owned = new Set(this.owned);
     this.shipper.keepOffsetsOf(owned);
     this.current = (await this.options.thresholdsStore.current()) ?? EMPTY_THRESHOLDS;
@@ -190,10 +220,15 @@ export class Coordinator {
     this.members = await Promise.all(
       this.partitions.map((p) => (owned.has(p.partition) ? loadMembers(p) : new MemberIndex())),
     );
+    if (claimAt === undefined) {
+      // Read again without claiming: the partitions must still be this process's,
+      // so that what was read is its own writes, not a new owner's.
+      const still = await Promise.all(this.owned.map((p) => this.indexOf(p).owned()));
+      if (still.includes(false)) throw new PartitionRevoked();
+    }
     const processors: [number, PartitionProcessor][] = [];
     for (const partition of this.owned) {
-      const index = this.partitions[partition];
-      if (!index) throw new Error(`partition ${partition} is outside the topic's ${this.partitions.length}`);
+      const index = this.indexOf(partition);
       const processor = new PartitionProcessor({
         customers: this.options.customers,
         cache: this.cache,
@@ -232,20 +267,28 @@ export class Coordinator {
    */
   private async storeCounts(processor: PartitionProcessor): Promise<void> {
     const { members } = processor;
-    const index = this.partitions[processor.partition] as PartitionIndex;
-    const multi = this.options.redis.multi();
-    multi.del(index.keys.segmentCounts, index.keys.cohorts);
-    index.queueCounts(multi, 'segmentCounts', members.segmentCounts);
-    index.queueCounts(multi, 'cohorts', members.cohortCounts);
+    const index = this.indexOf(processor.partition);
+    // One script: applied whole, as the transaction it replaces.
+    const writes = index.writes();
+    writes.del(index.keys.segmentCounts);
+    writes.del(index.keys.cohorts);
+    index.queueCounts(writes, 'segmentCounts', members.segmentCounts);
+    index.queueCounts(writes, 'cohorts', members.cohortCounts);
     if (members.size > 0) {
-      index.queueSums(multi, {
+      index.queueSums(writes, {
         n: members.byF.size,
         lastPurchaseDay: members.byLastPurchaseDay.sum,
         f: members.byF.sum,
         m: members.byM.sum,
       });
     }
-    await multi.exec();
+    await index.send(writes);
+  }
+
+  private indexOf(partition: number): PartitionIndex {
+    const index = this.partitions[partition];
+    if (!index) throw new Error(`partition ${partition} is outside the topic's ${this.partitions.length}`);
+    return index;
   }
 
   /** A crash between storing a version and re-evaluating a partition with it: finish the job. */
@@ -336,6 +379,8 @@ export class Coordinator {
   }
 
   private async drainNow(settle: boolean): Promise<void> {
+    // Nothing is done for partitions that may be another process's now.
+    if (this.standingBy) return;
     try {
       if (this.interrupted) await this.resume();
       else if (this.shipper.stalledBy !== null) {
@@ -359,6 +404,8 @@ export class Coordinator {
       // A failed publish or commit is retried as it was; any other failure may
       // leave memory ahead of Redis, which is then taken from Redis again.
       if (error !== this.shipper.stalledBy) this.interrupted = true;
+      // A partition taken by another process: nothing more until the rebalance assigns again.
+      if (error instanceof PartitionRevoked) this.standingBy = true;
       throw error;
     }
   }
@@ -377,7 +424,7 @@ export class Coordinator {
 
   private async process(): Promise<void> {
     let since = performance.now();
-    while (!this.halted) {
+    while (!this.halted && !this.standingBy) {
       // A long backlog is done in parts (a tick, or about a second), every part
       // published, stored and committed: outputs do not wait for the whole backlog,
       // the commits keep the consumer in its group, and a crash loses one part at most.
@@ -554,12 +601,16 @@ export class Coordinator {
     return true;
   }
 
+  /**
+   * The version of `day` from the population of every partition, all owned here.
+   * Stored once the first half's writes are (which fails for a process that lost
+   * its partitions meanwhile), first stored wins, as in `agreedVersion`: a version
+   * is never replaced, and the one stored is the one used.
+   */
   private async computeVersion(day: number): Promise<Thresholds> {
     const next = await thresholdsFrom(new MemoryPopulation(this.members), day);
-    const pipeline = this.writer.pipeline();
-    await this.options.thresholdsStore.save(next, pipeline);
-    this.writer.send(pipeline);
-    return next;
+    await this.finish();
+    return this.options.thresholdsStore.saveFirst(next);
   }
 
   /**
@@ -585,7 +636,7 @@ export class Coordinator {
         const computed = await thresholdsFrom(new MemoryPopulation(population), day);
         return this.options.thresholdsStore.saveFirst(computed);
       }
-      if (waited >= BARRIER_WAIT_MS || this.halted) return null;
+      if (waited >= BARRIER_WAIT_MS || this.halted || this.standingBy) return null;
       await new Promise((resolve) => setTimeout(resolve, BARRIER_POLL_MS));
     }
   }

@@ -234,9 +234,12 @@ export class PartitionProcessor {
         await this.deps.finish();
       }
     }
-    const pipeline = this.deps.writer.pipeline();
-    this.deps.index.queueSetClock(pipeline, { today, thresholdsVersion: null, valueVersion: version ?? '' });
-    this.deps.writer.send(pipeline);
+    const { index, writer } = this.deps;
+    const pipeline = writer.pipeline();
+    const writes = index.writes();
+    index.queueSetClock(writes, { today, thresholdsVersion: null, valueVersion: version ?? '' });
+    writes.queue(pipeline, index.fence());
+    writer.send(pipeline, [0]);
     await this.deps.finish();
     this.valueVersion = version;
   }
@@ -368,32 +371,43 @@ export class PartitionProcessor {
       if (!members.matches(id, evaluation.record)) members.set(id, evaluation.record);
     }
     const pipeline = writer.pipeline();
+    // Every write of the partition's keys, and so the rest of the step, only while
+    // this process owns the partition: a zombie owner after a rebalance writes nothing.
+    const token = index.fence();
+    const writes = index.writes();
     // First: they are counted from the index before this step moves it.
-    for (const snapshot of lapses) index.queueSetLapseCounts(pipeline, snapshot);
+    for (const snapshot of lapses) index.queueSetLapseCounts(writes, snapshot);
     const stored = members.takeChanges();
     const records: (string | Buffer)[] = [];
     for (const slot of stored.slots)
       records.push(members.ids[slot] as string, encodeMemberRecord(members.record(slot)));
-    index.queueMembers(pipeline, records);
+    index.queueMembers(writes, records);
     if (stored.segmentCounts.length > 0) {
-      index.queueCounts(pipeline, 'segmentCounts', countsOf(members.segmentCounts, stored.segmentCounts));
+      index.queueCounts(writes, 'segmentCounts', countsOf(members.segmentCounts, stored.segmentCounts));
     }
     if (stored.cohortCounts.length > 0) {
-      index.queueCounts(pipeline, 'cohorts', countsOf(members.cohortCounts, stored.cohortCounts));
+      index.queueCounts(writes, 'cohorts', countsOf(members.cohortCounts, stored.cohortCounts));
     }
-    if (stored.slots.length > 0) index.queueSums(pipeline, sumsOf(members));
+    if (stored.slots.length > 0) index.queueSums(writes, sumsOf(members));
+    // Queued even when empty: it checks the ownership before the customers are written.
+    const fenced: number[] = [pipeline.length];
+    writes.queue(pipeline, token);
     // A customer's state never lands without its member record (on a Cluster they live apart).
     endPhase(pipeline);
-    const fenced: number[] = [];
+    // On a single Redis the pipeline goes on after a refused command: each customer write checks the owner too.
+    const owner = writer.isCluster ? undefined : { key: index.keys.owner, token };
     for (const [id, customer] of step.states) {
       const value = encodeCustomerRecord(this.partition, customer.lastOffset, customer.state);
       fenced.push(pipeline.length);
-      customers.queueWrite(pipeline, id, customer.version, value);
+      customers.queueWrite(pipeline, id, customer.version, value, owner);
       customer.version = recordVersion(this.partition, customer.lastOffset);
     }
     if (clock) {
       endPhase(pipeline);
-      index.queueSetClock(pipeline, clock);
+      const clockWrites = index.writes();
+      index.queueSetClock(clockWrites, clock);
+      fenced.push(pipeline.length);
+      clockWrites.queue(pipeline, token);
     }
     writer.send(pipeline, fenced);
     if (changes.length > 0) this.deps.emit(changes);

@@ -7,6 +7,7 @@
 // needs in order, and whole steps before it.
 import type { ChainableCommander } from 'ioredis';
 import { RfmError } from '../errors.js';
+import { asOwnershipLost, PartitionRevoked } from '../state/partition-index.js';
 import { batchOf } from '../state/redis-batch.js';
 import type { RedisClient } from '../state/scripts.js';
 import { WriteResult } from '../state/scripts.js';
@@ -26,6 +27,11 @@ export class StepWriter {
 
   pipeline(): ChainableCommander {
     return batchOf(this.redis);
+  }
+
+  /** On a Cluster a step's phases are sent one after another; on a single Redis all at once. */
+  get isCluster(): boolean {
+    return this.redis.isCluster;
   }
 
   /** Holds a step's pipeline until `take`. */
@@ -75,7 +81,8 @@ async function oneByOne(steps: HeldStep[]): Promise<PromiseSettledResult<void>[]
 
 async function written({ pipeline, fenced }: HeldStep): Promise<void> {
   const results = await pipeline.exec();
-  for (const [error] of results ?? []) if (error) throw error;
+  for (const [error] of results ?? []) if (error) throw asOwnershipLost(error);
+  if (fenced.some((i) => results?.[i]?.[1] === WriteResult.REVOKED)) throw new PartitionRevoked();
   if (fenced.some((i) => results?.[i]?.[1] === WriteResult.CONFLICT)) {
     throw new RfmError(
       'OWNERSHIP_LOST',

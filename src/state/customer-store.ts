@@ -42,9 +42,27 @@ export class CustomerStore {
     return replies.map((value) => (value ? decodeCustomerRecord(value) : null));
   }
 
-  /** Writes a customer's record if what is stored still starts with `expected` ('' for none). */
-  queueWrite(pipeline: ChainableCommander, customerId: string, expected: string, value: Buffer): void {
-    queueScript(pipeline, 'writeCustomer', [this.keys.customer(customerId), expected, value]);
+  /**
+   * Writes a customer's record if what is stored still starts with `expected`
+   * ('' for none), and, given `owner` (a single Redis only: the keys live apart
+   * on a Cluster), while the token is still the partition owner's.
+   */
+  queueWrite(
+    pipeline: ChainableCommander,
+    customerId: string,
+    expected: string,
+    value: Buffer,
+    owner?: { key: string; token: string },
+  ): void {
+    if (owner)
+      queueScript(pipeline, 'writeCustomerOwned', [
+        this.keys.customer(customerId),
+        owner.key,
+        expected,
+        value,
+        owner.token,
+      ]);
+    else queueScript(pipeline, 'writeCustomer', [this.keys.customer(customerId), expected, value]);
   }
 
   /** Customers with their state and evaluation; one never written has an empty state and version ''. */

@@ -11,6 +11,11 @@ export interface PartitionKeys {
   segmentCounts: string;
   cohorts: string;
   lapses: string;
+  /**
+   * HASH who owns the partition: the token of its owner's claim and when it was
+   * assigned (src/state/scripts/claimPartition-1.lua). Not state: outside `:p:`.
+   */
+  owner: string;
 }
 
 export class Keys {
@@ -22,7 +27,8 @@ export class Keys {
   }
 
   partition(topic: string, partition: number): PartitionKeys {
-    const base = `${this.namespace}:p:{${this.namespace}:${topic}:${partition}}`;
+    const tag = `{${this.namespace}:${topic}:${partition}}`;
+    const base = `${this.namespace}:p:${tag}`;
     return {
       members: `${base}:members`,
       sums: `${base}:sums`,
@@ -30,6 +36,7 @@ export class Keys {
       segmentCounts: `${base}:counts`,
       cohorts: `${base}:cohorts`,
       lapses: `${base}:lapses`,
+      owner: `${this.namespace}:owner:${tag}`,
     };
   }
 

@@ -5,13 +5,22 @@ import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 
 /** Bump when any script changes, so a rolling upgrade never runs a mix. */
-export const SCRIPTS_VERSION = 3;
+export const SCRIPTS_VERSION = 4;
 
 export enum WriteResult {
   CONFLICT = -1,
+  /** The partition was taken by another process since this one took it. */
+  REVOKED = -2,
 }
 
-const SCRIPTS = { writeCustomer: 1, saveThresholds: 1 } as const;
+/** Each script and its number of keys; 'n' for as many as the caller passes (numkeys first). */
+const SCRIPTS = {
+  writeCustomer: 1,
+  writeCustomerOwned: 2,
+  saveThresholds: 1,
+  claimPartition: 1,
+  fencedWrites: 'n',
+} as const;
 export type ScriptName = keyof typeof SCRIPTS;
 
 export type RedisClient = Redis | Cluster;
@@ -25,7 +34,11 @@ export function defineScripts(redis: RedisClient): void {
   for (const [script, numberOfKeys] of Object.entries(SCRIPTS)) {
     // Read from src/ both under vitest and from dist/: tsc does not copy .lua files.
     const file = new URL(`../../src/state/scripts/${script}-${numberOfKeys}.lua`, import.meta.url);
-    redis.defineCommand(commandName(script as ScriptName), { lua: readFileSync(file, 'utf8'), numberOfKeys });
+    const lua = readFileSync(file, 'utf8');
+    redis.defineCommand(
+      commandName(script as ScriptName),
+      numberOfKeys === 'n' ? { lua } : { lua, numberOfKeys },
+    );
   }
 }
 

@@ -194,12 +194,14 @@ export async function startProcessor(
   };
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    // When: a process assigned a partition later (a newer generation) keeps it from a late claim of this one.
+    const assignedAt = Date.now();
     assigned = payload.memberAssignment[topic] ?? [];
     logger.info({ partitions: assigned }, 'partitions assigned');
     metrics?.rebalanced(assigned);
     health?.joined(true);
     assignment = (async () => {
-      await coordinator.assign(assigned);
+      await coordinator.assign(assigned, assignedAt);
       // Queues start empty again: nothing stays paused.
       for (const resume of paused.values()) resume();
       paused.clear();
@@ -212,7 +214,11 @@ export async function startProcessor(
     );
   });
 
-  consumer.on(consumer.events.REBALANCING, () => health?.joined(false));
+  consumer.on(consumer.events.REBALANCING, () => {
+    // The partitions may be another's as soon as the group has rejoined: nothing more for them until assigned again.
+    coordinator.standBy();
+    health?.joined(false);
+  });
   consumer.on(consumer.events.STOP, () => health?.joined(false));
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     health?.joined(false);

@@ -4,7 +4,6 @@
 // processor core over the real Redis, fed as consumers with different fetch
 // patterns would feed it.
 import fc from 'fast-check';
-import type { ChainableCommander } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/domain/order.js';
 import type { Thresholds } from '../../src/domain/thresholds.js';
@@ -188,9 +187,9 @@ describe('replaying the same input', () => {
 function storeWith(beforeSave: () => void) {
   return (r: RedisClient, k: Keys, t: string): ThresholdsStore =>
     new (class extends ThresholdsStore {
-      override async save(thresholds: Thresholds, pipeline?: ChainableCommander): Promise<void> {
+      override async saveFirst(thresholds: Thresholds): Promise<Thresholds> {
         beforeSave();
-        await super.save(thresholds, pipeline);
+        return super.saveFirst(thresholds);
       }
     })(r, k, t);
 }

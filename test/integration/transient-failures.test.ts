@@ -3,7 +3,6 @@
 // twice: the state and the event ids are those of a clean run, wherever the
 // failures fall (in an order step or in the middle of a thresholds tick).
 import fc from 'fast-check';
-import type { ChainableCommander } from 'ioredis';
 import { KafkaJSConnectionError } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/domain/order.js';
@@ -140,14 +139,14 @@ describe('a publish that fails for a while', () => {
             retryFailedDrains: 100,
             thresholdsStore: (r: RedisClient, k: Keys, t: string) =>
               new (class extends ThresholdsStore {
-                override async save(thresholds: Thresholds, pipeline?: ChainableCommander): Promise<void> {
+                override async saveFirst(thresholds: Thresholds): Promise<Thresholds> {
                   ticks += 1;
                   if (ticks % every === 0 && failingReads === 0) {
                     failingReads = away;
                     outages += 1;
                     throw new Error('Connection is closed.');
                   }
-                  await super.save(thresholds, pipeline);
+                  return super.saveFirst(thresholds);
                 }
 
                 override async current(): Promise<Thresholds | null> {
