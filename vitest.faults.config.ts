@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // The fault suite (`npm run test:faults`): each scenario kills real processes of
 // its own Kafka, Redis and processors, on RFM_FAULT_EVENTS order events
-// (5,000 by default). Not part of `npm test`, nor yet of `.ci/run`.
+// (100,000 by default). Not part of `npm test`; `.ci/run` runs it after the tests.
 export default defineConfig({
   test: {
     name: 'faults',

@@ -22,8 +22,6 @@ import { dataset, PARTITIONS, StackClients, suite } from './support/stack.js';
 
 const run = promisify(execFile);
 const stackScript = fileURLToPath(new URL('../../deploy/local/stack', import.meta.url));
-/** A prefix of the dataset: this scenario is about the set-up, not the volume. */
-const EVENTS = 5_000;
 
 /** deploy/local/stack, secure, on free ports with its state in `dir`. */
 class SecureLocalStack {
@@ -80,7 +78,7 @@ const title = onCluster
 
 describe.skipIf(onCluster)(title, () => {
   let dir: string;
-  const events: OrderEvent[] = dataset().events.slice(0, EVENTS);
+  const events: OrderEvent[] = dataset().events;
   let local: SecureLocalStack;
   let stack: StackClients;
   let fleet: Fleet;

@@ -58,9 +58,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const faults: FaultSuite = {
     registryUrl,
     resultsDir,
-    // Issue 7 asks for 100,000; at this processor's ~90 events/s on the 2-core machine a
-    // scenario would then take 20 minutes or more, and the suite hours (see the README).
-    events: Number(process.env.RFM_FAULT_EVENTS ?? 5_000),
+    // Issue 7's size: about 25 minutes for the whole suite on the 2-core machine.
+    // Fewer (at least 1,000) for a quick look at a change.
+    events: Number(process.env.RFM_FAULT_EVENTS ?? 100_000),
     seed: Number(process.env.RFM_FAULT_SEED ?? Date.now() % 1_000_000),
     redis: process.env.RFM_FAULT_REDIS === 'cluster' ? 'cluster' : 'single',
   };
