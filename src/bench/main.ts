@@ -240,8 +240,16 @@ async function main(): Promise<void> {
     });
   };
 
+  /** What was measured so far: written out also when a later measurement fails. */
+  let result: BenchResult | null = null;
+  const report = (measured: BenchResult) => {
+    measured.targets = targetsOf(measured);
+    writeFileSync(options.output, `${JSON.stringify(measured, null, 2)}\n`);
+    process.stdout.write(`${formatTable(measured)}\n`);
+    say(`results written to ${options.output}`);
+  };
   try {
-    const result: BenchResult = {
+    result = {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
       runId,
       startedAt: new Date().toISOString(),
@@ -348,6 +356,17 @@ async function main(): Promise<void> {
       customersUpTo10Orders: upTo10.length,
       bytesPerCustomerUpTo10Orders: ownUpTo10 / Math.max(1, upTo10.length) + sharedPerCustomer,
     };
+
+    // The capacity model, from (b) and its memory.
+    const capacityInputs = {
+      eventsPerProcess: result.processor.rate,
+      redisCommandsPerEvent: result.processor.redisCommandsPerEvent,
+      redisBytesPerCustomer: result.memory.bytesPerCustomer,
+      redisCommandsPerShard: result.processor.redisCommandsPerCpuSecond,
+      redisBytesPerShard: options.redisShardGb * 2 ** 30,
+      utilisation: 0.7,
+    };
+    result.capacity = { inputs: capacityInputs, cases: capacityOf(capacityInputs) };
 
     // (c) a backfill into a second namespace.
     if (options.backfill) {
@@ -487,21 +506,13 @@ async function main(): Promise<void> {
       }
     }
 
-    if (result.processor && result.memory) {
-      const inputs = {
-        eventsPerProcess: result.processor.rate,
-        redisCommandsPerEvent: result.processor.redisCommandsPerEvent,
-        redisBytesPerCustomer: result.memory.bytesPerCustomer,
-        redisCommandsPerShard: result.processor.redisCommandsPerCpuSecond,
-        redisBytesPerShard: options.redisShardGb * 2 ** 30,
-        utilisation: 0.7,
-      };
-      result.capacity = { inputs, cases: capacityOf(inputs) };
+    report(result);
+  } catch (error) {
+    if (result) {
+      result.failure = (error as Error).message.split('\n')[0] as string;
+      report(result);
     }
-    result.targets = targetsOf(result);
-    writeFileSync(options.output, `${JSON.stringify(result, null, 2)}\n`);
-    process.stdout.write(`${formatTable(result)}\n`);
-    say(`results written to ${options.output}`);
+    throw error;
   } finally {
     if (!options.keep) {
       say('cleaning up topics, groups and Redis keys');

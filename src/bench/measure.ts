@@ -93,10 +93,14 @@ export async function measureProcess(options: MeasureOptions): Promise<MeasuredR
     await exited;
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`${options.args.join(' ')}: ${(error as Error).message}\n${tail.join('\n')}`);
+    throw new Error(
+      `${options.args.join(' ')}: ${(error as Error).message}${outOfMemory(tail, options.env)}\n${tail.join('\n')}`,
+    );
   }
   if (exitCode !== 0)
-    throw new Error(`${options.args.join(' ')} exited with ${exitCode}\n${tail.join('\n')}`);
+    throw new Error(
+      `${options.args.join(' ')} exited with ${exitCode}${outOfMemory(tail, options.env)}\n${tail.join('\n')}`,
+    );
   if (!options.group) {
     // The raw consumer reports its own times.
     const own = JSON.parse(stdout.trim().split('\n').pop() as string) as { joinedAt: number; lastAt: number };
@@ -176,4 +180,11 @@ export function metricSum(metrics: string, name: string, labels = ''): number {
     if ((match[1] ?? '').includes(labels)) sum += Number(match[2]);
   }
   return sum;
+}
+
+/** Says so when the process died of V8's heap limit (NODE_OPTIONS=--max-old-space-size, the bench's --processor-heap). */
+function outOfMemory(tail: string[], env: NodeJS.ProcessEnv | undefined): string {
+  if (!tail.some((line) => line.includes('JavaScript heap out of memory'))) return '';
+  const limit = /--max-old-space-size=(\d+)/.exec(env?.NODE_OPTIONS ?? '')?.[1];
+  return `: out of memory, at V8's heap limit${limit ? ` of ${limit} MB (--processor-heap)` : ''}`;
 }

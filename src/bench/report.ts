@@ -76,6 +76,8 @@ export interface BenchResult {
   };
   capacity?: { inputs: CapacityInputs; cases: CapacityCase[] };
   targets?: Target[];
+  /** Why the run stopped before its end, when it did: what was measured before is kept. */
+  failure?: string;
 }
 
 export interface Target {
@@ -142,6 +144,7 @@ export function formatTable(result: BenchResult): string {
       'workload',
       `${n(produce.orders)} orders, ${n(produce.customers)} customers (max ${n(produce.maxOrdersPerCustomer)} orders each), produced at ${n(produce.rate)}/s`,
     ]);
+  if (result.failure) rows.push(['FAILED, the rest not measured', result.failure]);
   if (raw) rows.push(['(a) raw kafkajs consume', `${n(raw.rate)} events/s`]);
   if (processor) {
     rows.push(['(b) processor', `${n(processor.rate)} events/s, b/a ${n(processor.ratioToRaw, 3)}`]);
