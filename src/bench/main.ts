@@ -51,6 +51,9 @@ interface BenchOptions {
 
 const BIN = new URL('../../bin/rfm.js', import.meta.url).pathname;
 const RAW = new URL('./raw-consume.js', import.meta.url).pathname;
+const RAW_PUBLISH = new URL('./raw-publish.js', import.meta.url).pathname;
+/** Outputs (a′) holds in memory to publish again at most: a bound on the benchmark's own memory. */
+const PUBLISH_SAMPLE = 300_000;
 
 const program = new Command('bench')
   .description('Benchmark the processor against the raw kafkajs consume rate (see README, "Performance")')
@@ -356,6 +359,44 @@ async function main(): Promise<void> {
       customersUpTo10Orders: upTo10.length,
       bytesPerCustomerUpTo10Orders: ownUpTo10 / Math.max(1, upTo10.length) + sharedPerCustomer,
     };
+
+    // (a′) the outputs' own ceiling: kafkajs publishing (b)'s outputs again, nothing else.
+    if (result.processor.changesOut > 0) {
+      say("(a′) raw kafkajs publishing of (b)'s outputs");
+      const records = Math.min(PUBLISH_SAMPLE, result.processor.changesOut);
+      const from = [main.config.topics.segmentChanges, main.config.topics.churnRisk];
+      const to = from.map((topic) => `${topic}.republished`);
+      await admin.createTopics({
+        topics: to.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: 1 })),
+      });
+      cleanup.push(async () => {
+        await admin.deleteTopics({ topics: to }).catch(() => undefined);
+        await admin.deleteGroups([`${main.id}-republish`]).catch(() => undefined);
+      });
+      const publishRun = await measureProcess({
+        args: [
+          RAW_PUBLISH,
+          base.kafka.brokers.join(','),
+          `${main.id}-republish`,
+          from.join(','),
+          to.join(','),
+          String(records),
+        ],
+        env: process.env,
+        records,
+        timeoutMs: options.timeout,
+      });
+      const outputsPerEvent = result.processor.changesOut / produced.sent;
+      const ceiling = publishRun.rate / outputsPerEvent;
+      result.publish = {
+        records,
+        rate: publishRun.rate,
+        outputsPerEvent,
+        ceilingEventsPerSecond: ceiling,
+        ceilingRatioToRaw: ceiling / result.raw.rate,
+        processorToCeiling: result.processor.rate / ceiling,
+      };
+    }
 
     // The capacity model, from (b) and its memory.
     const capacityInputs = {

@@ -39,6 +39,23 @@ export interface BenchResult {
     cpuSeconds?: number;
     gcSeconds?: Record<string, number>;
   };
+  /**
+   * (a′) kafkajs publishing again (a sample of) the records (b) published, with
+   * the processor's producer and nothing else: what the outputs alone allow.
+   */
+  publish?: {
+    records: number;
+    /** Output records per second. */
+    rate: number;
+    /** Outputs (b) published per order. */
+    outputsPerEvent: number;
+    /** rate / outputsPerEvent: no processor publishing these outputs goes faster. */
+    ceilingEventsPerSecond: number;
+    /** The ceiling over (a): the largest b/a these outputs allow. */
+    ceilingRatioToRaw: number;
+    /** (b) over the ceiling. */
+    processorToCeiling: number;
+  };
   memory?: {
     customers: number;
     totalMb: number;
@@ -134,7 +151,7 @@ export function formatTable(result: BenchResult): string {
       ? '-'
       : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const rows: [string, string][] = [];
-  const { produce, raw, processor, backfill, scale, memory, history, latency, capacity } = result;
+  const { produce, raw, processor, publish, backfill, scale, memory, history, latency, capacity } = result;
   rows.push([
     'machine',
     `${result.machine.cpus} x ${result.machine.cpuModel}, ${result.machine.memoryGb} GB, Node ${result.machine.node}, Redis ${result.machine.redis}`,
@@ -168,6 +185,11 @@ export function formatTable(result: BenchResult): string {
       rows.push(['    CPU, GC', `${n(processor.cpuSeconds, 1)} CPU s; GC ${gc}`]);
     }
   }
+  if (publish)
+    rows.push([
+      "(a′) raw kafkajs publish of (b)'s outputs",
+      `${n(publish.rate)} records/s (${n(publish.records)} of them); at ${n(publish.outputsPerEvent, 2)} outputs/event a ceiling of ${n(publish.ceilingEventsPerSecond)} events/s: b/a at most ${n(publish.ceilingRatioToRaw, 3)}, b at ${n(publish.processorToCeiling, 2)} of it`,
+    ]);
   if (backfill)
     rows.push([
       '(c) backfill',

@@ -172,6 +172,11 @@ export class MemberIndex {
     return mask === this.churnReasons.get(slot);
   }
 
+  firstPurchaseDayOf(slot: number): number | null {
+    const first = this.first.get(slot);
+    return first === NONE ? null : first;
+  }
+
   dueDayOf(slot: number): number | null {
     const due = this.due.get(slot);
     return due === NONE ? null : due;

@@ -116,8 +116,7 @@ export class PartitionProcessor {
     for (const start of this.monthStartsPassed(day)) {
       // Passed once the clock reaches `start + allowedLatenessDays`, which is after today.
       const from = start + allowedLatenessDays;
-      for (const slot of members.byLastPurchaseDay.between(start, Number.MAX_SAFE_INTEGER))
-        note(from, members.ids[slot] as string);
+      for (const slot of this.boughtBeforeAndSince(start)) note(from, members.ids[slot] as string);
     }
   }
 
@@ -413,6 +412,19 @@ export class PartitionProcessor {
     if (changes.length > 0) this.deps.emit(changes);
   }
 
+  /**
+   * Members who bought on `start` or after, and also before it: the churn-rate
+   * counts of `start` need their buckets. One whose first purchase is on `start`
+   * or after was neither active at `start` nor at the month start before, and
+   * counts in neither, without reading its state.
+   */
+  private boughtBeforeAndSince(start: number): number[] {
+    const { members } = this.deps;
+    return members.byLastPurchaseDay
+      .between(start, Number.MAX_SAFE_INTEGER)
+      .filter((slot) => (members.firstPurchaseDayOf(slot) as number) < start);
+  }
+
   /** Month starts the watermark passes when the clock moves to `day`. */
   private monthStartsPassed(day: number): number[] {
     if (this.deps.churnAfterDays === null || this.today === null) return [];
@@ -443,10 +455,8 @@ export class PartitionProcessor {
       const ranges = lapseRanges(start, previous, lapseDays);
       let active = members.byLastPurchaseDay.countBetween(...ranges.active);
       let churned = members.byLastPurchaseDay.countBetween(...ranges.churned);
-      // Customers who bought since `start`: their buckets say what they were then.
-      const since = members.byLastPurchaseDay
-        .between(start, Number.MAX_SAFE_INTEGER)
-        .map((slot) => members.ids[slot] as string);
+      // Customers who bought since `start`, and before: their buckets say what they were then.
+      const since = this.boughtBeforeAndSince(start).map((slot) => members.ids[slot] as string);
       if (since.length > 0) {
         await cache.load(since);
         for (const id of since) {

@@ -18,7 +18,7 @@ const redis = new Redis(stackEndpoints().redisUrl);
 afterAll(() => redis.quit());
 
 describe('npm run bench', () => {
-  it('measures raw consumption, the processor, a backfill, history length and latency in one run', async () => {
+  it('measures raw consumption, the processor, the ceiling of its outputs, a backfill, history length and latency in one run', async () => {
     await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root });
     const output = join(mkdtempSync(join(tmpdir(), 'rfm-bench-')), 'bench.json');
     const stack = stackEndpoints();
@@ -66,6 +66,19 @@ describe('npm run bench', () => {
     expect(result.processor?.redisCommandsPerEvent).toBeGreaterThan(0);
     expect(result.processor?.redisRoundTripsPerBatch).toBeGreaterThan(0);
     expect(result.processor?.ticks).toBeGreaterThan(300);
+    // (a′): (b)'s outputs published again; its ceiling is that rate over the outputs per order.
+    const changesOut = result.processor?.changesOut ?? 0;
+    expect(changesOut).toBeGreaterThan(0);
+    expect(result.publish?.records).toBe(Math.min(300_000, changesOut));
+    expect(result.publish?.outputsPerEvent).toBeCloseTo(changesOut / 3000, 6);
+    expect(result.publish?.ceilingEventsPerSecond).toBeCloseTo(
+      (result.publish?.rate ?? 0) / (result.publish?.outputsPerEvent ?? 1),
+      6,
+    );
+    expect(result.publish?.ceilingRatioToRaw).toBeCloseTo(
+      (result.publish?.ceilingEventsPerSecond ?? 0) / (result.raw?.rate ?? 1),
+      6,
+    );
     expect(result.backfill?.rate).toBeGreaterThan(0);
     expect(result.memory?.customers).toBe(result.produce?.customers);
     expect(result.memory?.bytesPerCustomer).toBeGreaterThan(50);
@@ -75,7 +88,13 @@ describe('npm run bench', () => {
     expect(result.latency?.measured).toBeGreaterThan(0);
     expect(result.latency?.p99Ms).toBeGreaterThanOrEqual(result.latency?.p50Ms ?? Number.NaN);
     expect(result.targets?.map((t) => t.name)).toHaveLength(6);
-    for (const line of ['(a) raw kafkajs consume', '(b) processor', '(c) backfill', 'latency at 20% load']) {
+    for (const line of [
+      '(a) raw kafkajs consume',
+      '(b) processor',
+      "(a′) raw kafkajs publish of (b)'s outputs",
+      '(c) backfill',
+      'latency at 20% load',
+    ]) {
       expect(stdout).toContain(line);
     }
 
