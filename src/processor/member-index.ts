@@ -2,7 +2,8 @@
 // in typed arrays: the population P by last purchase day, f and m (order
 // statistics and ranges for the thresholds and the affected ranges), the due
 // days, the segment and cohort counts, and which records changed since they were
-// last stored. About 90 bytes a customer besides its id.
+// last stored. About 140 bytes a customer with its id (src/processor/customer-ids.ts),
+// all of it in typed arrays and buffers, off the heap the garbage collector walks.
 import { CHURN_LEVELS, CHURN_REASONS } from '../domain/churn.js';
 import { cohortMembershipOf } from '../domain/retention.js';
 import { MODELS, SEGMENTS_OF } from '../domain/segments.js';
@@ -18,6 +19,7 @@ import {
   versionOfCode,
 } from '../state/member-record.js';
 import { AmountColumn, BytesColumn, type IntColumn, int32Column, uint8Column } from './columns.js';
+import { CustomerIds } from './customer-ids.js';
 import { exactBuckets, logBuckets, ValueBuckets } from './value-buckets.js';
 
 const NONE = -1;
@@ -29,8 +31,7 @@ const SEGMENT_KEYS: string[][] = MODELS.map((model) => [
 ]);
 
 export class MemberIndex {
-  private readonly slots = new Map<string, number>();
-  readonly ids: string[] = [];
+  private readonly ids = new CustomerIds();
   // Facts and summary. Counts of the trend windows fit a byte (at most 90 days each).
   private readonly f = int32Column();
   private readonly m = new AmountColumn();
@@ -71,20 +72,25 @@ export class MemberIndex {
   private readonly dirtyCohortCounts = new Set<string>();
 
   get size(): number {
-    return this.ids.length;
+    return this.ids.size;
   }
 
   slotOf(customerId: string): number | undefined {
-    return this.slots.get(customerId);
+    return this.ids.slotOf(customerId);
   }
 
   has(customerId: string): boolean {
-    return this.slots.has(customerId);
+    return this.ids.slotOf(customerId) !== undefined;
+  }
+
+  /** The customer id at `slot`. */
+  idOf(slot: number): string {
+    return this.ids.idOf(slot);
   }
 
   /** The record of a customer, or null for one the partition has never seen. */
   get(customerId: string): MemberRecord | null {
-    const slot = this.slots.get(customerId);
+    const slot = this.ids.slotOf(customerId);
     return slot === undefined ? null : this.record(slot);
   }
 
@@ -121,7 +127,7 @@ export class MemberIndex {
    * for a customer never seen.
    */
   matches(customerId: string, record: MemberRecord): boolean {
-    const slot = this.slots.get(customerId);
+    const slot = this.ids.slotOf(customerId);
     if (slot === undefined) return false;
     if (
       this.f.get(slot) !== record.f ||
@@ -184,13 +190,11 @@ export class MemberIndex {
 
   /** Stores a customer's record, moving it in the indexes and counts; `stored` true for one loaded from Redis. */
   set(customerId: string, record: MemberRecord, stored = false): number {
-    let slot = this.slots.get(customerId);
+    let slot = this.ids.slotOf(customerId);
     let counted: { codes: number[]; first: number; second: number } | null = null;
     if (slot === undefined) {
-      slot = this.ids.length;
+      slot = this.ids.add(customerId);
       this.ensure(slot + 1);
-      this.ids.push(customerId);
-      this.slots.set(customerId, slot);
     } else {
       if (this.sameIndexed(slot, record)) {
         // Only the evaluation moved (a tick, an order of an ordinary day): the
@@ -269,7 +273,7 @@ export class MemberIndex {
 
   /** Sets only the due day, e.g. to keep a customer due until the second half of a tick. */
   setDueDay(customerId: string, day: number | null): void {
-    const slot = this.slots.get(customerId);
+    const slot = this.ids.slotOf(customerId);
     if (slot === undefined) return;
     const due = this.due.get(slot);
     if (due !== NONE) this.byDueDay.remove(slot, due);

@@ -110,13 +110,13 @@ export class PartitionProcessor {
     if (today === null || day <= today) return;
     const { members } = this.deps;
     for (const slot of members.byDueDay.between(Number.MIN_SAFE_INTEGER, day)) {
-      note(Math.max(members.dueDayOf(slot) as number, today + 1), members.ids[slot] as string);
+      note(Math.max(members.dueDayOf(slot) as number, today + 1), members.idOf(slot));
     }
     const { allowedLatenessDays } = this.deps;
     for (const start of this.monthStartsPassed(day)) {
       // Passed once the clock reaches `start + allowedLatenessDays`, which is after today.
       const from = start + allowedLatenessDays;
-      for (const slot of this.boughtBeforeAndSince(start)) note(from, members.ids[slot] as string);
+      for (const slot of this.boughtBeforeAndSince(start)) note(from, members.idOf(slot));
     }
   }
 
@@ -198,7 +198,7 @@ export class PartitionProcessor {
 
   private dueBy(day: number): string[] {
     const { members } = this.deps;
-    return members.byDueDay.between(Number.MIN_SAFE_INTEGER, day).map((slot) => members.ids[slot] as string);
+    return members.byDueDay.between(Number.MIN_SAFE_INTEGER, day).map((slot) => members.idOf(slot));
   }
 
   /**
@@ -220,9 +220,10 @@ export class PartitionProcessor {
         ref: `value-model:${version ?? 'none'}`,
         eventTime: startOfDay(today),
       };
-      const ids = [...members.ids];
-      for (let start = 0; start < ids.length; start += chunk) {
-        const part = ids.slice(start, start + chunk);
+      // The members there are now: the pass adds none.
+      const size = members.size;
+      for (let start = 0; start < size; start += chunk) {
+        const part = Array.from({ length: Math.min(chunk, size - start) }, (_, i) => members.idOf(start + i));
         await cache.load(part);
         const step = new Step();
         for (const id of part) {
@@ -341,7 +342,7 @@ export class PartitionProcessor {
     }
     const trigger = newVersion === null ? timeTriggered : thresholdsTriggered;
     for (const slot of affected) {
-      const id = members.ids[slot] as string;
+      const id = members.idOf(slot);
       if (due.has(id)) continue;
       step.record(id, evaluateRecord(id, members.record(slot), day, this.rules, next, trigger));
     }
@@ -379,7 +380,7 @@ export class PartitionProcessor {
     const stored = members.takeChanges();
     const records: (string | Buffer)[] = [];
     for (const slot of stored.slots)
-      records.push(members.ids[slot] as string, encodeMemberRecord(members.record(slot)));
+      records.push(members.idOf(slot), encodeMemberRecord(members.record(slot)));
     index.queueMembers(writes, records);
     if (stored.segmentCounts.length > 0) {
       index.queueCounts(writes, 'segmentCounts', countsOf(members.segmentCounts, stored.segmentCounts));
@@ -456,7 +457,7 @@ export class PartitionProcessor {
       let active = members.byLastPurchaseDay.countBetween(...ranges.active);
       let churned = members.byLastPurchaseDay.countBetween(...ranges.churned);
       // Customers who bought since `start`, and before: their buckets say what they were then.
-      const since = this.boughtBeforeAndSince(start).map((slot) => members.ids[slot] as string);
+      const since = this.boughtBeforeAndSince(start).map((slot) => members.idOf(slot));
       if (since.length > 0) {
         await cache.load(since);
         for (const id of since) {

@@ -64,8 +64,10 @@ export class MemoryPopulation implements PopulationView {
     return { tierA, tierB };
   }
 
-  private idOf(member: PartMember): string {
-    return (this.indexes[member.part] as MemberIndex).ids[member.slot] as string;
+  /** The member's id, made once per member: a sort compares each several times. */
+  private idOf(member: PartMember & { id?: string }): string {
+    member.id ??= (this.indexes[member.part] as MemberIndex).idOf(member.slot);
+    return member.id;
   }
 }
 
