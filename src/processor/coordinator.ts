@@ -83,9 +83,13 @@ export interface CoordinatorOptions {
    * the next one goes on where it stopped.
    */
   betweenSteps?: () => Promise<void>;
-  /** Full customer states kept in memory between drains, most recently used first. @default 20000 */
+  /**
+   * Full customer states kept in memory between parts, most recently used first,
+   * by their weight (src/processor/customer-cache.ts, `stateWeight`: one and
+   * their day buckets). @default 60000
+   */
   cacheSize?: number;
-  /** Customers one read loads at most; a drain needing more reads again. @default 20000 */
+  /** The weight of the states one read loads at most; a drain needing more reads again. @default 60000 */
   readAhead?: number;
 }
 
@@ -150,7 +154,7 @@ export class Coordinator {
     this.timed = options.observer?.timeRedis ?? ((_operation, run) => run());
     this.writer = new StepWriter(options.redis);
     this.shipper = new Shipper(this.writer, options.publish, options.onProcessed, this.timed);
-    this.cache = new CustomerCache(options.customers, options.cacheSize ?? 20_000, (run) =>
+    this.cache = new CustomerCache(options.customers, options.cacheSize ?? 60_000, (run) =>
       this.timed('read_customers', run),
     );
   }
@@ -480,27 +484,35 @@ export class Coordinator {
     if (this.loadedThrough !== null && day <= this.loadedThrough) return;
     const slots = [...this.slots.values()];
     const hi = Math.max(day, ...slots.map((s) => lastDay(s)));
-    // Every customer the steps up to `hi` need, with the first day that needs it:
-    // those needed by a day are the ones whose first day is up to it.
+    // Every customer the steps up to `hi` need, with the first day that needs it
+    // (those needed by a day are the ones whose first day is up to it) and the
+    // weight of its state as its member record tells it.
     const firstDay = new Map<string, number>();
-    const note = (needs: number, id: string) => {
+    const weights = new Map<string, number>();
+    const note = (needs: number, id: string, weight: number) => {
       const known = firstDay.get(id);
       if (known === undefined || needs < known) firstDay.set(id, needs);
+      weights.set(id, weight);
     };
     for (const slot of slots) {
+      const { members } = slot.processor;
       for (const record of slot.queue) {
         if (!record.order) continue;
         const needs = dayOf(record.order.eventTime);
-        if (needs <= hi) note(needs, record.order.customerId);
+        const id = record.order.customerId;
+        if (needs <= hi) note(needs, id, members.stateWeightOf(members.slotOf(id)));
       }
       slot.processor.neededWithin(hi, note);
     }
-    const limit = this.options.readAhead ?? 20_000;
+    const limit = this.options.readAhead ?? 60_000;
+    let total = 0;
+    for (const weight of weights.values()) total += weight;
     let upTo = hi;
-    if (firstDay.size > limit) {
+    if (total > limit) {
       // The furthest day whose needs stay within the bound (at least `day`'s).
       const perDay = new Map<number, number>();
-      for (const needs of firstDay.values()) perDay.set(needs, (perDay.get(needs) ?? 0) + 1);
+      for (const [id, needs] of firstDay)
+        perDay.set(needs, (perDay.get(needs) ?? 0) + (weights.get(id) as number));
       let count = 0;
       upTo = day;
       for (const needs of [...perDay.keys()].sort((a, b) => a - b)) {

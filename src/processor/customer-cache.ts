@@ -1,9 +1,20 @@
 // The full states of the customers the processor works on: read from Redis a
 // batch at a time (one pipeline for every customer a drain will need), kept for
 // the drain, and the most recently used kept after it up to a bound, so a
-// customer who orders often is decoded once, not at every order.
+// customer who orders often is decoded once, not at every order. The bound is in
+// weight, not customers: a state's memory grows with its day buckets, and a
+// customer with 200 purchase days in the window holds a hundred times the memory
+// of one with one.
 import { type CustomerState, emptyCustomer } from '../domain/customer.js';
 import type { CustomerStore } from '../state/customer-store.js';
+
+/**
+ * What a customer's full state weighs in memory, in day buckets: one for the
+ * state itself, one for each day bucket kept (about 150 bytes each).
+ */
+export function stateWeight(dayBuckets: number): number {
+  return 1 + dayBuckets;
+}
 
 export interface LoadedCustomer {
   customerId: string;
@@ -26,6 +37,7 @@ export class CustomerCache {
 
   constructor(
     private readonly store: CustomerStore,
+    /** The weight (`stateWeight`) kept after a part, at most. */
     private readonly capacity: number,
     private readonly timeRead: <T>(run: () => Promise<T>) => Promise<T> = (run) => run(),
   ) {}
@@ -79,13 +91,14 @@ export class CustomerCache {
    * Redis yet, so reading it again there could find an older state).
    */
   release(): void {
-    let excess = this.recent.size - this.capacity;
+    let excess = -this.capacity;
+    for (const customer of this.recent.values()) excess += stateWeight(customer.state.buckets.length);
     if (excess > 0) {
-      for (const id of this.recent.keys()) {
+      for (const [id, customer] of this.recent) {
         if (excess <= 0) break;
         if (this.held.has(id)) continue;
         this.recent.delete(id);
-        excess--;
+        excess -= stateWeight(customer.state.buckets.length);
       }
     }
     this.held.clear();

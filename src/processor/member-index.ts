@@ -19,6 +19,7 @@ import {
   versionOfCode,
 } from '../state/member-record.js';
 import { AmountColumn, BytesColumn, type IntColumn, int32Column, uint8Column } from './columns.js';
+import { stateWeight } from './customer-cache.js';
 import { CustomerIds } from './customer-ids.js';
 import { exactBuckets, logBuckets, ValueBuckets } from './value-buckets.js';
 
@@ -181,6 +182,15 @@ export class MemberIndex {
   firstPurchaseDayOf(slot: number): number | null {
     const first = this.first.get(slot);
     return first === NONE ? null : first;
+  }
+
+  /**
+   * The weight of the customer's full state (`stateWeight`), estimated from its
+   * record before it is read: a bucket for each purchase day in the window (f).
+   * A customer not seen (slot undefined) has an empty state.
+   */
+  stateWeightOf(slot: number | undefined): number {
+    return stateWeight(slot === undefined ? 0 : this.f.get(slot));
   }
 
   dueDayOf(slot: number): number | null {

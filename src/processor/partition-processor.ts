@@ -103,20 +103,26 @@ export class PartitionProcessor {
    * those due by then, and those whose purchases say whether they were active at
    * a month start the watermark passes. Each is told with the first day `d` whose
    * steps need it (those needed up to any `d <= day` are those told with a day up
-   * to `d`): one pass tells how far ahead a read may go.
+   * to `d`), and the weight of its state (`MemberIndex.stateWeightOf`): one pass
+   * tells how far ahead a read may go.
    */
-  neededWithin(day: number, note: (firstDay: number, customerId: string) => void): void {
+  neededWithin(day: number, note: (firstDay: number, customerId: string, weight: number) => void): void {
     const today = this.today;
     if (today === null || day <= today) return;
     const { members } = this.deps;
     for (const slot of members.byDueDay.between(Number.MIN_SAFE_INTEGER, day)) {
-      note(Math.max(members.dueDayOf(slot) as number, today + 1), members.idOf(slot));
+      note(
+        Math.max(members.dueDayOf(slot) as number, today + 1),
+        members.idOf(slot),
+        members.stateWeightOf(slot),
+      );
     }
     const { allowedLatenessDays } = this.deps;
     for (const start of this.monthStartsPassed(day)) {
       // Passed once the clock reaches `start + allowedLatenessDays`, which is after today.
       const from = start + allowedLatenessDays;
-      for (const slot of this.boughtBeforeAndSince(start)) note(from, members.idOf(slot));
+      for (const slot of this.boughtBeforeAndSince(start))
+        note(from, members.idOf(slot), members.stateWeightOf(slot));
     }
   }
 
