@@ -33,8 +33,15 @@ const MAX_HEADER_BYTES = 8 * 1024;
 /** A customer lookup that takes longer than this answers 503: Redis is not answering. */
 const LOOKUP_TIMEOUT_MS = 5_000;
 
+/** How long `close` lets requests in flight finish before it drops their connections. */
+const CLOSE_GRACE_MS = 1_000;
+
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  let closing = false;
   const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (request, response) => {
+    // A keep-alive client (Node's own agent, a probe) would otherwise hold its
+    // connection, and the closing server, open for as long as it keeps asking.
+    if (closing) response.setHeader('Connection', 'close');
     handle(request, response, options).catch((error: unknown) => {
       options.logger.error({ err: error, path: loggedPath(request.url) }, 'HTTP request failed');
       if (!response.headersSent) send(response, 500, { error: 'internal error' });
@@ -56,7 +63,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
+        closing = true;
+        const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        server.close((error) => {
+          clearTimeout(grace);
+          if (error) reject(error);
+          else resolve();
+        });
         server.closeIdleConnections();
       }),
   };

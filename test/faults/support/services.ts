@@ -90,7 +90,12 @@ export class Daemon {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`${this.name} did not exit within ${timeoutMs} ms`)),
+        () =>
+          reject(
+            new Error(
+              `${this.name} did not exit within ${timeoutMs} ms; its log ends:\n${this.log().slice(-3000)}`,
+            ),
+          ),
         timeoutMs,
       );
     });
