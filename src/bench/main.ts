@@ -22,6 +22,7 @@ import {
   type MeasuredRun,
   measureProcess,
   metricSum,
+  PROCESSOR_NODE_OPTIONS,
 } from './measure.js';
 import { produceAll } from './produce.js';
 import { callsBetween, commandCalls, cpuSeconds, dropNamespace, namespaceMemory } from './redis-stats.js';
@@ -42,7 +43,7 @@ interface BenchOptions {
   latency: boolean;
   keep: boolean;
   timeout: number;
-  processorHeapMb: number;
+  processorNodeOptions: string;
   cpuProf: string | null;
   processorBin: string;
   processes: number[];
@@ -103,9 +104,9 @@ const program = new Command('bench')
   .option('--keep', 'keep the topics, groups and Redis keys afterwards')
   .option('--timeout <minutes>', 'longest any one measured process may run', '120')
   .option(
-    '--processor-heap <MB>',
-    'V8 old-space limit of the processes measured (NODE_OPTIONS=--max-old-space-size), as a deployment sets it; 0 for none',
-    process.env.RFM_BENCH_PROCESSOR_HEAP ?? '192',
+    '--processor-node-options <flags>',
+    "NODE_OPTIONS of the processes measured: V8's memory limits as the image sets them (deploy/docker/Dockerfile); '' for Node's defaults",
+    process.env.RFM_BENCH_PROCESSOR_NODE_OPTIONS ?? PROCESSOR_NODE_OPTIONS,
   )
   .option(
     '--cpu-prof <dir>',
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
     latency: Number(raw.latencySeconds) > 0,
     keep: raw.keep === true,
     timeout: Number(raw.timeout) * 60_000,
-    processorHeapMb: Number(raw.processorHeap),
+    processorNodeOptions: String(raw.processorNodeOptions).trim(),
     cpuProf: typeof raw.cpuProf === 'string' ? raw.cpuProf : null,
     processorBin: String(raw.processorBin),
     redisShardGb: Number(raw.redisShardGb),
@@ -204,11 +205,8 @@ async function main(): Promise<void> {
     RFM_TOPIC_CHURN_RISK: config.topics.churnRisk,
     RFM_TOPIC_DLQ: config.topics.dlq,
     RFM_LOG_LEVEL: 'info',
-    ...(options.processorHeapMb > 0
-      ? {
-          NODE_OPTIONS:
-            `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${options.processorHeapMb}`.trim(),
-        }
+    ...(options.processorNodeOptions !== ''
+      ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${options.processorNodeOptions}`.trim() }
       : {}),
     ...extra,
   });

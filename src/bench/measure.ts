@@ -7,6 +7,14 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Admin } from 'kafkajs';
 
+/**
+ * V8's memory limits of the processes measured, as deploy/docker/Dockerfile sets
+ * NODE_OPTIONS for `rfm run` (a test keeps the two the same): a 128 MB old space
+ * and 8 MB semi-spaces (Node's defaults let the heap grow to about twice the
+ * live data and keep 32 MB of young generation).
+ */
+export const PROCESSOR_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=8';
+
 export interface MeasuredRun {
   /** When the process joined its consumer group (epoch ms). */
   joinedAt: number;
@@ -182,9 +190,9 @@ export function metricSum(metrics: string, name: string, labels = ''): number {
   return sum;
 }
 
-/** Says so when the process died of V8's heap limit (NODE_OPTIONS=--max-old-space-size, the bench's --processor-heap). */
+/** Says so when the process died of V8's heap limit (NODE_OPTIONS=--max-old-space-size, the bench's --processor-node-options). */
 function outOfMemory(tail: string[], env: NodeJS.ProcessEnv | undefined): string {
   if (!tail.some((line) => line.includes('JavaScript heap out of memory'))) return '';
   const limit = /--max-old-space-size=(\d+)/.exec(env?.NODE_OPTIONS ?? '')?.[1];
-  return `: out of memory, at V8's heap limit${limit ? ` of ${limit} MB (--processor-heap)` : ''}`;
+  return `: out of memory, at V8's heap limit${limit ? ` of ${limit} MB (--processor-node-options)` : ''}`;
 }

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { PROCESSOR_NODE_OPTIONS } from '../../src/bench/measure.js';
 
 interface Service {
   image?: string;
@@ -81,6 +82,12 @@ describe('docker-compose.yml', () => {
       REDIS_URL: 'redis://redis:6379',
     });
     expect(service('processor').healthcheck?.test.join(' ')).toContain('/readyz');
+  });
+
+  it("gives the image's processes the V8 memory limits the benchmark measures them with", () => {
+    const dockerfile = readFileSync(new URL('../../deploy/docker/Dockerfile', import.meta.url), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
+    expect(/^ENV NODE_OPTIONS="([^"]*)"$/m.exec(runtime)?.[1]).toBe(PROCESSOR_NODE_OPTIONS);
   });
 
   it('provisions Prometheus with the scrape configuration and rules, Grafana with the dashboard', () => {
