@@ -1,6 +1,7 @@
 // Columns of numbers by slot, in fixed-size typed-array chunks: growing never
-// copies what is there (so the peak memory is the memory), and a column of
-// amounts stays 32-bit until a value needs more, then moves to 64-bit floats.
+// copies what is there (so the peak memory is the memory). A column of amounts
+// stays 32-bit until a value needs more, then moves to 64-bit floats; a column of
+// days stays 16-bit until a value needs more, then moves to 32-bit integers.
 
 const CHUNK_BITS = 15;
 const CHUNK = 1 << CHUNK_BITS;
@@ -72,6 +73,46 @@ export class AmountColumn {
   private widen(): void {
     this.floats = (this.ints as Int32Array[]).map((chunk) => Float64Array.from(chunk));
     this.ints = null;
+  }
+}
+
+const NARROW_MAX = 0xffff - 1;
+
+/**
+ * Integers from -1 up (days, -1 for none; counts): 16-bit while every value fits
+ * (-1 to 65,534: days up to the year 2149), else 32-bit. -1 at a slot never set.
+ */
+export class DayColumn {
+  /** Each value + 1, so that a new chunk's zeros are -1. */
+  private narrow: Uint16Array[] | null = [];
+  private wide: Int32Array[] | null = null;
+
+  get(slot: number): number {
+    const chunk = slot >>> CHUNK_BITS;
+    return this.narrow
+      ? ((this.narrow[chunk] as Uint16Array)[slot & MASK] as number) - 1
+      : (((this.wide as Int32Array[])[chunk] as Int32Array)[slot & MASK] as number);
+  }
+
+  set(slot: number, value: number): void {
+    const chunk = slot >>> CHUNK_BITS;
+    if (this.narrow && (value < -1 || value > NARROW_MAX)) this.widen();
+    if (this.narrow) (this.narrow[chunk] as Uint16Array)[slot & MASK] = value + 1;
+    else ((this.wide as Int32Array[])[chunk] as Int32Array)[slot & MASK] = value;
+  }
+
+  ensure(size: number): void {
+    if (this.narrow) {
+      while (this.narrow.length * CHUNK < size) this.narrow.push(new Uint16Array(CHUNK));
+    } else {
+      const wide = this.wide as Int32Array[];
+      while (wide.length * CHUNK < size) wide.push(new Int32Array(CHUNK).fill(-1));
+    }
+  }
+
+  private widen(): void {
+    this.wide = (this.narrow as Uint16Array[]).map((chunk) => Int32Array.from(chunk, (value) => value - 1));
+    this.narrow = null;
   }
 }
 

@@ -18,7 +18,7 @@ import {
   versionCode,
   versionOfCode,
 } from '../state/member-record.js';
-import { AmountColumn, BytesColumn, type IntColumn, int32Column, uint8Column } from './columns.js';
+import { AmountColumn, BytesColumn, DayColumn, int32Column, uint8Column } from './columns.js';
 import { stateWeight } from './customer-cache.js';
 import { CustomerIds } from './customer-ids.js';
 import { exactBuckets, logBuckets, ValueBuckets } from './value-buckets.js';
@@ -33,8 +33,9 @@ const SEGMENT_KEYS: string[][] = MODELS.map((model) => [
 
 export class MemberIndex {
   private readonly ids = new CustomerIds();
-  // Facts and summary. Counts of the trend windows fit a byte (at most 90 days each).
-  private readonly f = int32Column();
+  // Facts and summary. Counts of the trend windows fit a byte (at most 90 days
+  // each); f (purchase days in the window) and the days fit 16 bits until 2149.
+  private readonly f = new DayColumn();
   private readonly m = new AmountColumn();
   private readonly recent90Count = uint8Column();
   private readonly recent90Spend = new AmountColumn();
@@ -42,9 +43,9 @@ export class MemberIndex {
   private readonly prior90Spend = new AmountColumn();
   private readonly lifetimeTransactions = int32Column();
   private readonly lifetimeSpend = new AmountColumn();
-  private readonly first = int32Column(NONE);
-  private readonly second = int32Column(NONE);
-  private readonly last = int32Column(NONE);
+  private readonly first = new DayColumn();
+  private readonly second = new DayColumn();
+  private readonly last = new DayColumn();
   private readonly signedUp = uint8Column();
   private readonly repeatSpend = new AmountColumn();
   // Evaluation.
@@ -52,9 +53,9 @@ export class MemberIndex {
   private readonly scores = uint8Column();
   private readonly churnLevel = uint8Column();
   private readonly churnReasons = uint8Column();
-  /** versionCode - 2: -2 for none, -1 for the empty version, else the day. */
-  private readonly version = int32Column(-2);
-  private readonly due = int32Column(NONE);
+  /** versionCode - 1: -1 for none, 0 for the empty version, else the day + 1. */
+  private readonly version = new DayColumn();
+  private readonly due = new DayColumn();
 
   /** Members of P by each dimension. */
   readonly byLastPurchaseDay = new ValueBuckets(exactBuckets, (slot) => this.last.get(slot));
@@ -96,7 +97,7 @@ export class MemberIndex {
   }
 
   record(slot: number): MemberRecord {
-    const day = (column: IntColumn) => {
+    const day = (column: DayColumn) => {
       const value = column.get(slot);
       return value === NONE ? null : value;
     };
@@ -117,7 +118,7 @@ export class MemberIndex {
       segments: segmentsOfCodes(this.segments.view(slot)),
       scores: scoresOfCode(this.scores.get(slot)),
       churn: churnOfCodes(this.churnLevel.get(slot), this.churnReasons.get(slot)),
-      thresholdsVersion: versionOfCode(this.version.get(slot) + 2),
+      thresholdsVersion: versionOfCode(this.version.get(slot) + 1),
       dueDay: day(this.due),
     };
   }
@@ -262,7 +263,7 @@ export class MemberIndex {
     this.scores.set(slot, scoresCode(record.scores));
     this.churnLevel.set(slot, record.churn ? CHURN_LEVELS.indexOf(record.churn.level) + 1 : 0);
     this.churnReasons.set(slot, record.churn ? reasonsMask(record.churn) : 0);
-    this.version.set(slot, versionCode(record.thresholdsVersion) - 2);
+    this.version.set(slot, versionCode(record.thresholdsVersion) - 1);
     this.due.set(slot, record.dueDay ?? NONE);
     if (reindex) this.index(slot);
     const first = this.first.get(slot);
