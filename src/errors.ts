@@ -84,10 +84,13 @@ const GROUP_MOVED_ON = new Set([
  * connection closed, refused or reset, a cluster without every slot served
  * (CLUSTERDOWN) or moving slots (TRYAGAIN), a node still loading its data. On a
  * single Redis commands wait for the connection instead; on a cluster with
- * auto-pipelining they fail at once with these.
+ * auto-pipelining they fail at once with these. Auto-pipelining also refuses a
+ * pipeline whose commands' nodes changed between queuing and sending it (the
+ * slots cache refreshed meanwhile: "same slots allocation group"); every
+ * command of ours names its key first, so sending again groups them right.
  */
 const REDIS_OUTAGE =
-  /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN)\b|Connection is closed|Failed to refresh slots cache|None of startup nodes is available|Too many Cluster redirections/;
+  /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN)\b|Connection is closed|Failed to refresh slots cache|None of startup nodes is available|Too many Cluster redirections|All keys in the pipeline should belong to the same slots allocation group/;
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

@@ -49,6 +49,13 @@ describe('isRetriable', () => {
     expect(isRetriable(new ReplyError('TRYAGAIN Multiple keys request during rehashing of slot'))).toBe(true);
     expect(isRetriable(new ReplyError('LOADING Redis is loading the dataset in memory'))).toBe(true);
     expect(isRetriable(new Error('Connection is closed.'))).toBe(true);
+    // ioredis's auto-pipelining, when the slots cache changed under a queued pipeline.
+    expect(
+      isRetriable(new Error('All keys in the pipeline should belong to the same slots allocation group')),
+    ).toBe(true);
+    expect(isRetriable(new Error('All the keys in a pipeline command should belong to the same slot'))).toBe(
+      false,
+    );
     expect(isRetriable(new ReplyError('WRONGPASS invalid username-password pair or user is disabled.'))).toBe(
       false,
     );
