@@ -2,7 +2,7 @@
 // in typed arrays: the population P by last purchase day, f and m (order
 // statistics and ranges for the thresholds and the affected ranges), the due
 // days, the segment and cohort counts, and which records changed since they were
-// last stored. About 140 bytes a customer with its id (src/processor/customer-ids.ts),
+// last stored. About 125 bytes a customer with its id (src/processor/customer-ids.ts),
 // all of it in typed arrays and buffers, off the heap the garbage collector walks.
 import { CHURN_LEVELS, CHURN_REASONS } from '../domain/churn.js';
 import { cohortMembershipOf } from '../domain/retention.js';
