@@ -1,0 +1,173 @@
+// kafkajs's producer as patches/kafkajs+2.2.4.patch leaves it: grouping a send's
+// messages by partition in one pass, and encoding records without a buffer for
+// every varint or 512 bytes for every header. The bytes must be Kafka's: the
+// varints against an independent zigzag LEB128 encoder, the records through
+// kafkajs's own decoder (and the integration tests through a real broker).
+import { createRequire } from 'node:module';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+const require = createRequire(import.meta.url);
+
+interface Encoder {
+  writeVarInt(value: number): Encoder;
+  writeVarLong(value: number): Encoder;
+  readonly buffer: Buffer;
+}
+const Encoder = require('kafkajs/src/protocol/encoder.js') as {
+  new (initialSize?: number): Encoder;
+  sizeOfVarInt(value: number): number;
+  sizeOfVarLong(value: number): number;
+};
+const Decoder = require('kafkajs/src/protocol/decoder.js') as new (
+  buffer: Buffer,
+) => { readVarInt(): number };
+
+type Headers = Record<string, string | Buffer>;
+interface RecordFields {
+  offsetDelta: number;
+  timestampDelta: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Headers;
+}
+const encodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (
+  record: RecordFields,
+) => Encoder;
+const decodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js') as (
+  decoder: InstanceType<typeof Decoder>,
+  batch: { firstOffset: string; firstTimestamp: string; magicByte: number },
+) => {
+  offset: string;
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer>;
+};
+
+interface Message {
+  key: string;
+  partition: number;
+}
+const groupMessagesPerPartition = require('kafkajs/src/producer/groupMessagesPerPartition.js') as (args: {
+  topic: string;
+  partitionMetadata: unknown[];
+  messages: Message[];
+  partitioner: (args: { message: Message }) => number;
+}) => Record<string, Message[]>;
+
+/** Zigzag LEB128 of `value` in `bits` bits, with BigInts. */
+function zigzagLeb128(value: number, bits: 32 | 64): number[] {
+  const v = BigInt(value);
+  let z = BigInt.asUintN(bits, (v << 1n) ^ (v >> BigInt(bits - 1)));
+  const bytes: number[] = [];
+  while (z >= 0x80n) {
+    bytes.push(Number(z & 0x7fn) | 0x80);
+    z >>= 7n;
+  }
+  bytes.push(Number(z));
+  return bytes;
+}
+
+const int32 = fc.oneof(fc.integer({ min: -200, max: 200 }), fc.integer());
+const safeInteger = fc.oneof(
+  int32,
+  fc.maxSafeInteger(),
+  fc.integer({ min: -(2 ** 31), max: 2 ** 31 }).map((n) => n * 4096),
+);
+
+describe('the patched kafkajs encoder', () => {
+  it('writes varints as zigzag LEB128 and sizes them', () => {
+    fc.assert(
+      fc.property(int32, (value) => {
+        const expected = zigzagLeb128(value, 32);
+        expect([...new Encoder(1).writeVarInt(value).buffer]).toEqual(expected);
+        expect(Encoder.sizeOfVarInt(value)).toBe(expected.length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('writes varlongs as 64-bit zigzag LEB128 and sizes them', () => {
+    fc.assert(
+      fc.property(safeInteger, (value) => {
+        const expected = zigzagLeb128(value, 64);
+        expect([...new Encoder(1).writeVarLong(value).buffer]).toEqual(expected);
+        expect(Encoder.sizeOfVarLong(value)).toBe(expected.length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('encodes records that its decoder reads back, each varint after the first where the length says', () => {
+    const bytes = fc.option(
+      fc.uint8Array({ maxLength: 700 }).map((a) => Buffer.from(a)),
+      { nil: null },
+    );
+    const headers = fc.dictionary(
+      // Prefixed: kafkajs's decoder takes a name like 'toString' for a header already read.
+      fc.string({ maxLength: 40 }).map((name) => `h-${name}`),
+      fc.oneof(
+        fc.string({ maxLength: 300 }),
+        fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+      ),
+      { maxKeys: 8 },
+    );
+    fc.assert(
+      fc.property(
+        fc.nat(100_000),
+        fc.nat(2 ** 40),
+        bytes,
+        bytes,
+        headers,
+        (offsetDelta, timestampDelta, key, value, h) => {
+          const encoded = encodeRecord({ offsetDelta, timestampDelta, key, value, headers: h }).buffer;
+          const decoder = new Decoder(encoded);
+          const length = decoder.readVarInt();
+          expect(length + zigzagLeb128(length, 32).length).toBe(encoded.length);
+          const record = decodeRecord(decoder, { firstOffset: '0', firstTimestamp: '0', magicByte: 2 });
+          expect(record.offset).toBe(String(offsetDelta));
+          expect(record.timestamp).toBe(String(timestampDelta));
+          expect(record.key).toEqual(key);
+          expect(record.value).toEqual(value);
+          expect(record.headers).toEqual(
+            Object.fromEntries(
+              Object.entries(h).map(([k, v]) => [k, Buffer.isBuffer(v) ? v : Buffer.from(v)]),
+            ),
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("the patched kafkajs producer's grouping by partition", () => {
+  const group = (messages: Message[]) =>
+    groupMessagesPerPartition({
+      topic: 't',
+      partitionMetadata: [{}],
+      messages,
+      partitioner: ({ message }) => message.partition,
+    });
+
+  it('keeps each partition in send order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ key: fc.string(), partition: fc.nat(7) })), (messages) => {
+        const expected: Record<string, Message[]> = {};
+        for (const m of messages) expected[m.partition] = [...(expected[m.partition] ?? []), m];
+        expect(group(messages)).toEqual(expected);
+      }),
+    );
+  });
+
+  it('is linear: 300,000 messages over 6 partitions in well under a second (minutes before)', () => {
+    const messages = Array.from({ length: 300_000 }, (_, i) => ({ key: `c${i}`, partition: i % 6 }));
+    const started = performance.now();
+    const grouped = group(messages);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(Object.values(grouped).map((list) => list.length)).toEqual([
+      50_000, 50_000, 50_000, 50_000, 50_000, 50_000,
+    ]);
+  });
+});
