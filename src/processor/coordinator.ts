@@ -40,7 +40,7 @@ import { StepWriter } from './step-writer.js';
 export interface QueuedRecord {
   offset: number;
   order: InputOrder['order'] | null;
-  /** What the reader wants back with a late record, e.g. the original message for the DLQ. */
+  /** What the reader wants back with a late record, e.g. its bytes for the DLQ. */
   source?: unknown;
 }
 

@@ -3,10 +3,13 @@
 // and why, so existing Connect tooling can read and replay it.
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 
+/** What a dead letter carries of its input record. */
+export type InputRecord = Pick<KafkaMessage, 'key' | 'value' | 'headers' | 'timestamp' | 'offset'>;
+
 export interface DeadLetter {
   topic: string;
   partition: number;
-  message: KafkaMessage;
+  message: InputRecord;
   /** The error code (an RfmError code or a rejection reason). */
   reason: string;
   errorMessage: string;

@@ -20,7 +20,8 @@ import { ValueModelStore } from '../state/value-model-store.js';
 import { type CustomerView, customerView } from '../state/views.js';
 import { AvroCodec } from './codec.js';
 import { consumerLag } from './consumer-lag.js';
-import { deadLetterMessage, isTooLarge, oversizedDeadLetterMessage } from './dlq.js';
+import { deadLetterMessage, type InputRecord, isTooLarge, oversizedDeadLetterMessage } from './dlq.js';
+import { KeptRecord } from './kept-record.js';
 import { OutputPublisher } from './publisher.js';
 import { createSchemaRegistry, lookupSchemaIds } from './schemas.js';
 
@@ -125,7 +126,7 @@ export async function startProcessor(
     onLate: (partition, record) =>
       deadLetter(
         partition,
-        record.source as KafkaMessage,
+        (record.source as KeptRecord).record(record.offset),
         'LATE',
         `event day is more than ${config.allowedLatenessDays} days before the partition's clock`,
       ),
@@ -267,7 +268,7 @@ export async function startProcessor(
         minEventTime: 0,
         now: Date.now(),
       });
-      if (admission.ok) return { offset, order: admission.order, source: message };
+      if (admission.ok) return { offset, order: admission.order, source: KeptRecord.of(message) };
       await deadLetter(partition, message, admission.reason, admission.message);
     } catch (error) {
       if (isRetriable(error)) throw error;
@@ -277,7 +278,7 @@ export async function startProcessor(
     return { offset, order: null };
   }
 
-  async function deadLetter(partition: number, message: KafkaMessage, reason: string, errorMessage: string) {
+  async function deadLetter(partition: number, message: InputRecord, reason: string, errorMessage: string) {
     stats.deadLetters += 1;
     metrics?.deadLettered(reason, config.topics.dlq);
     if (!emit) return;
