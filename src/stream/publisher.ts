@@ -28,34 +28,10 @@ export class OutputPublisher {
   ) {}
 
   async publish(changes: OutputChange[]): Promise<void> {
-    const segments: Message[] = [];
-    const risks: Message[] = [];
-    for (const output of changes) {
-      const { change } = output;
-      const headers = (type: string) =>
-        cloudEventHeaders({
-          id: change.eventId,
-          type,
-          source: this.source,
-          subject: change.customerId,
-          time: change.eventTime,
-        });
-      if (output.kind === 'segment') {
-        segments.push({
-          key: change.customerId,
-          value: this.codec.encodeSegmentChange(output.change),
-          headers: headers(SEGMENT_CHANGED_TYPE),
-        });
-      } else {
-        risks.push({
-          key: change.customerId,
-          value: this.codec.encodeChurnRisk(output.change),
-          headers: headers(CHURN_RISK_CHANGED_TYPE),
-        });
-      }
-    }
     // A produce request's batch for one partition must stay under the broker's
-    // message size limit (1 MB by default): send at most about 512 KB at a time.
+    // message size limit (1 MB by default): send at most about 512 KB at a time,
+    // each chunk encoded when its turn comes, so that a part's outputs are not
+    // all held encoded at once.
     let chunk: { segments: Message[]; risks: Message[] } = { segments: [], risks: [] };
     let bytes = 0;
     const send = async () => {
@@ -67,17 +43,32 @@ export class OutputPublisher {
       chunk = { segments: [], risks: [] };
       bytes = 0;
     };
-    for (const [list, into] of [
-      [segments, 'segments'],
-      [risks, 'risks'],
-    ] as const) {
-      for (const message of list) {
-        const size = (message.value as Buffer).length + MESSAGE_OVERHEAD_BYTES;
-        if (bytes + size > CHUNK_BYTES) await send();
-        chunk[into].push(message);
-        bytes += size;
-      }
+    for (const output of changes) {
+      const message = this.message(output);
+      const size = (message.value as Buffer).length + MESSAGE_OVERHEAD_BYTES;
+      if (bytes + size > CHUNK_BYTES) await send();
+      (output.kind === 'segment' ? chunk.segments : chunk.risks).push(message);
+      bytes += size;
     }
     await send();
+  }
+
+  /** The output's record: its Avro value keyed by customer id, with its CloudEvents headers. */
+  private message(output: OutputChange): Message {
+    const { change } = output;
+    const segment = output.kind === 'segment';
+    return {
+      key: change.customerId,
+      value: segment
+        ? this.codec.encodeSegmentChange(output.change)
+        : this.codec.encodeChurnRisk(output.change),
+      headers: cloudEventHeaders({
+        id: change.eventId,
+        type: segment ? SEGMENT_CHANGED_TYPE : CHURN_RISK_CHANGED_TYPE,
+        source: this.source,
+        subject: change.customerId,
+        time: change.eventTime,
+      }),
+    };
   }
 }
