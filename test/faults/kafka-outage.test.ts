@@ -64,10 +64,16 @@ describe('Kafka unavailable for 20 s', () => {
     const notReadyAt = fleet.monitor.readinessAfter(processor.name, stoppedAt, false);
     expect(notReadyAt, 'reported not-ready').not.toBeNull();
     expect((notReadyAt as number) - stoppedAt).toBeLessThan(10_000);
+    // Up to the broker's start: a starting broker takes clients before the harness
+    // sees it serve (its log line, then its port), and the processor may be ready by then.
     const duringOutage = fleet.monitor.samples.filter(
-      (s) => s.at > (notReadyAt as number) && s.at < restartedAt,
+      (s) => s.at > (notReadyAt as number) && s.at < startedAgainAt,
     );
-    expect(duringOutage.every((s) => s.ready[processor.name] === false)).toBe(true);
+    const readyDuring = duringOutage.filter((s) => s.ready[processor.name] !== false);
+    expect(
+      readyDuring.map((s) => `ready ${((s.at - stoppedAt) / 1000).toFixed(1)} s after the kill`),
+      'ready while the broker was down',
+    ).toEqual([]);
 
     await processor.finished(processingTimeoutMs());
     await conclude(stack, expected, {
