@@ -2,8 +2,10 @@
 // in typed arrays: the population P by last purchase day, f and m (order
 // statistics and ranges for the thresholds and the affected ranges), the due
 // days, the segment and cohort counts, and which records changed since they were
-// last stored. About 125 bytes a customer with its id (src/processor/customer-ids.ts),
-// all of it in typed arrays and buffers, off the heap the garbage collector walks.
+// last stored. About 100 bytes a customer with its id (src/processor/customer-ids.ts),
+// all of it in typed arrays and buffers, off the heap the garbage collector walks:
+// the indexes of days and f are counts per value over the columns (ValueCounts),
+// only m's buckets keep their members.
 import { CHURN_LEVELS, CHURN_REASONS } from '../domain/churn.js';
 import { cohortMembershipOf } from '../domain/retention.js';
 import { MODELS, SEGMENTS_OF } from '../domain/segments.js';
@@ -21,7 +23,8 @@ import {
 import { AmountColumn, BytesColumn, DayColumn, int32Column, uint8Column } from './columns.js';
 import { stateWeight } from './customer-cache.js';
 import { CustomerIds } from './customer-ids.js';
-import { exactBuckets, logBuckets, ValueBuckets } from './value-buckets.js';
+import { logBuckets, ValueBuckets } from './value-buckets.js';
+import { ValueCounts } from './value-counts.js';
 
 const NONE = -1;
 const MODEL_COUNT = MODELS.length;
@@ -57,12 +60,24 @@ export class MemberIndex {
   private readonly version = new DayColumn();
   private readonly due = new DayColumn();
 
-  /** Members of P by each dimension. */
-  readonly byLastPurchaseDay = new ValueBuckets(exactBuckets, (slot) => this.last.get(slot));
-  readonly byF = new ValueBuckets(exactBuckets, (slot) => this.f.get(slot));
+  /** Members of P (f > 0) by each dimension. */
+  readonly byLastPurchaseDay = new ValueCounts(
+    (slot) => this.last.get(slot),
+    (slot) => this.f.get(slot) > 0,
+    () => this.size,
+  );
+  readonly byF = new ValueCounts(
+    (slot) => this.f.get(slot),
+    (slot) => this.f.get(slot) > 0,
+    () => this.size,
+  );
   readonly byM = new ValueBuckets(logBuckets, (slot) => this.m.get(slot));
   /** Customers with a due day, by it. */
-  readonly byDueDay = new ValueBuckets(exactBuckets, (slot) => this.due.get(slot));
+  readonly byDueDay = new ValueCounts(
+    (slot) => this.due.get(slot),
+    (slot) => this.due.get(slot) !== NONE,
+    () => this.size,
+  );
 
   /** 'model:segment' -> customers in it. */
   readonly segmentCounts = new Map<string, number>();

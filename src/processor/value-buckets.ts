@@ -1,8 +1,25 @@
 // An in-memory multiset of (member, value) pairs grouped into buckets of nearby
 // values: O(1) to add, move or remove a member, and order statistics, ranges and
 // sums by walking the buckets, sorting only the one bucket an answer lies in.
-// Members are small integers (slots) whose current value the owner keeps.
+// Members are small integers (slots) whose current value the owner keeps. For
+// small integer values, ValueCounts (value-counts.ts) keeps nothing per member.
 import { int32Column } from './columns.js';
+import { insertionPoint } from './value-counts.js';
+
+/** What MergedBuckets needs of each partition's index of a dimension. */
+export interface ValueIndex {
+  readonly size: number;
+  readonly sum: number;
+  /** Whether a bucket holds a single value (its key). */
+  readonly exact: boolean;
+  /** Bucket keys, ascending. */
+  keys(): readonly number[];
+  /** How many members a bucket holds (0 for none). */
+  countOf(key: number): number;
+  /** A bucket's members and the sum of their values. */
+  bucket(key: number): { slots: Int32Array; sum: number } | undefined;
+  value(slot: number): number;
+}
 
 interface Bucket {
   key: number;
@@ -13,7 +30,7 @@ interface Bucket {
   sum: number;
 }
 
-export class ValueBuckets {
+export class ValueBuckets implements ValueIndex {
   private readonly buckets = new Map<number, Bucket>();
   /** Position of each slot in its bucket's `slots`. */
   private readonly positions = int32Column();
@@ -142,18 +159,6 @@ export class ValueBuckets {
   }
 }
 
-/** The index of the first key >= `key` in ascending `keys`. */
-function insertionPoint(keys: readonly number[], key: number): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((keys[mid] as number) < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** Exact values as buckets: for small integer ranges (frequencies, days). */
 export const exactBuckets = (value: number): number => value;
 
@@ -189,7 +194,7 @@ export class MergedBuckets {
   /** Every bucket key, ascending, and how many members the buckets before each hold (one more entry: all). */
   private ranked: { keys: number[]; before: number[] } | null = null;
 
-  constructor(private readonly parts: readonly ValueBuckets[]) {}
+  constructor(private readonly parts: readonly ValueIndex[]) {}
 
   get size(): number {
     return this.parts.reduce((n, p) => n + p.size, 0);
