@@ -314,6 +314,10 @@ export async function startProcessor(
         if (Number(message.offset) <= (queuedUpTo.get(partition) ?? -1)) continue;
         records.push(await toRecord(partition, message));
       }
+      // The records hold copies of what they need. Emptied, the batch lets its
+      // messages, and the fetch response their buffers are slices of, go while
+      // the drain below runs (kafkajs patched to need nothing more of them).
+      batch.messages.length = 0;
       const last = records[records.length - 1];
       if (last) queuedUpTo.set(partition, last.offset);
       stats.records += records.length;

@@ -1,8 +1,10 @@
-// kafkajs's producer as patches/kafkajs+2.2.4.patch leaves it: grouping a send's
-// messages by partition in one pass, and encoding records without a buffer for
-// every varint or 512 bytes for every header. The bytes must be Kafka's: the
-// varints against an independent zigzag LEB128 encoder, the records through
-// kafkajs's own decoder (and the integration tests through a real broker).
+// kafkajs as patches/kafkajs+2.2.4.patch leaves it. The producer: grouping a
+// send's messages by partition in one pass, and encoding records without a
+// buffer for every varint or 512 bytes for every header. The bytes must be
+// Kafka's: the varints against an independent zigzag LEB128 encoder, the records
+// through kafkajs's own decoder (and the integration tests through a real broker).
+// The consumer: a fetched batch keeps its messages only in `messages`, which the
+// processor empties once it has copied them, and answers as kafkajs's own did.
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -169,5 +171,148 @@ describe("the patched kafkajs producer's grouping by partition", () => {
     expect(Object.values(grouped).map((list) => list.length)).toEqual([
       50_000, 50_000, 50_000, 50_000, 50_000, 50_000,
     ]);
+  });
+});
+
+interface BatchMessage {
+  offset: string;
+  key: Buffer | null;
+  isControlRecord: boolean;
+  batchContext: { producerId: string; inTransaction: boolean };
+}
+interface PartitionData {
+  partition: number;
+  highWatermark: string;
+  messages: BatchMessage[];
+  abortedTransactions: { firstOffset: string; producerId: string }[];
+}
+interface BatchAnswers {
+  isEmpty(): boolean;
+  isEmptyIncludingFiltered(): boolean;
+  isEmptyDueToFiltering(): boolean;
+  isEmptyControlRecord(): boolean;
+  isEmptyDueToLogCompactedMessages(): boolean;
+  firstOffset(): string | null;
+  lastOffset(): string;
+  offsetLag(): string;
+  offsetLagLow(): string;
+}
+const Batch = require('kafkajs/src/consumer/batch.js') as new (
+  topic: string,
+  fetchedOffset: string,
+  partitionData: PartitionData,
+) => BatchAnswers & { messages: BatchMessage[] };
+const filterAbortedMessages = require('kafkajs/src/consumer/filterAbortedMessages.js') as (args: {
+  messages: BatchMessage[];
+  abortedTransactions: PartitionData['abortedTransactions'];
+}) => BatchMessage[];
+
+/** kafkajs 2.2.4's Batch as released, keeping every message list (offsets here are small). */
+function releasedBatch(
+  fetchedOffset: string,
+  data: PartitionData,
+): BatchAnswers & { messages: BatchMessage[] } {
+  const raw = data.messages;
+  const within = raw.filter((m) => Number(m.offset) >= Number(fetchedOffset));
+  const messages = filterAbortedMessages({
+    messages: within,
+    abortedTransactions: data.abortedTransactions,
+  }).filter((m) => !m.isControlRecord);
+  const answers = {
+    messages,
+    isEmpty: () => messages.length === 0,
+    isEmptyIncludingFiltered: () => within.length === 0,
+    isEmptyDueToFiltering: () => answers.isEmpty() && raw.length > 0,
+    isEmptyControlRecord: () => answers.isEmpty() && within.some((m) => m.isControlRecord),
+    isEmptyDueToLogCompactedMessages: () => raw.length > 0 && answers.isEmptyIncludingFiltered(),
+    firstOffset: () => (answers.isEmptyIncludingFiltered() ? null : (within[0] as BatchMessage).offset),
+    lastOffset: () =>
+      answers.isEmptyDueToLogCompactedMessages()
+        ? fetchedOffset
+        : answers.isEmptyIncludingFiltered()
+          ? String(Number(data.highWatermark) - 1)
+          : (within[within.length - 1] as BatchMessage).offset,
+    offsetLag: () => String(Number(data.highWatermark) - 1 - Number(answers.lastOffset())),
+    offsetLagLow: () =>
+      answers.isEmptyIncludingFiltered()
+        ? '0'
+        : String(Number(data.highWatermark) - 1 - Number(answers.firstOffset())),
+  };
+  return answers;
+}
+
+const ANSWERS = [
+  'isEmpty',
+  'isEmptyIncludingFiltered',
+  'isEmptyDueToFiltering',
+  'isEmptyControlRecord',
+  'isEmptyDueToLogCompactedMessages',
+  'firstOffset',
+  'lastOffset',
+  'offsetLag',
+  'offsetLagLow',
+] as const;
+
+describe("the patched kafkajs consumer's batch", () => {
+  const partitionData = fc
+    .record({
+      start: fc.integer({ min: 0, max: 50 }),
+      kinds: fc.array(fc.constantFrom('order', 'control', 'abort marker', 'in transaction'), {
+        maxLength: 12,
+      }),
+      aborted: fc.array(fc.integer({ min: 0, max: 70 }), { maxLength: 2 }),
+      fetchedAhead: fc.integer({ min: 0, max: 15 }),
+      beyond: fc.integer({ min: 0, max: 5 }),
+    })
+    .map(({ start, kinds, aborted, fetchedAhead, beyond }) => {
+      const messages = kinds.map(
+        (kind, i): BatchMessage => ({
+          offset: String(start + i),
+          key: kind === 'abort marker' ? Buffer.from([0, 0, 0, 0]) : Buffer.from('c1'),
+          isControlRecord: kind === 'control' || kind === 'abort marker',
+          batchContext: { producerId: '7', inTransaction: kind !== 'order' },
+        }),
+      );
+      const data: PartitionData = {
+        partition: 0,
+        highWatermark: String(start + kinds.length + beyond),
+        messages,
+        abortedTransactions: [...aborted]
+          .sort((a, b) => a - b)
+          .map((firstOffset) => ({ firstOffset: String(firstOffset), producerId: '7' })),
+      };
+      return { data, fetchedOffset: String(start + fetchedAhead) };
+    });
+
+  it('answers as the released batch did, before and after its messages are emptied', () => {
+    fc.assert(
+      fc.property(partitionData, ({ data, fetchedOffset }) => {
+        const patched = new Batch('orders', fetchedOffset, data);
+        const released = releasedBatch(fetchedOffset, data);
+        expect(patched.messages.map((m) => m.offset)).toEqual(released.messages.map((m) => m.offset));
+        const answers = ANSWERS.map((name) => released[name]());
+        expect(ANSWERS.map((name) => patched[name]())).toEqual(answers);
+        patched.messages.length = 0;
+        expect(ANSWERS.map((name) => patched[name]())).toEqual(answers);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps no other list of the messages', () => {
+    const data: PartitionData = {
+      partition: 0,
+      highWatermark: '3',
+      messages: ['0', '1', '2'].map((offset) => ({
+        offset,
+        key: null,
+        isControlRecord: false,
+        batchContext: { producerId: '1', inTransaction: false },
+      })),
+      abortedTransactions: [],
+    };
+    const batch = new Batch('orders', '0', data) as unknown as Record<string, unknown>;
+    const lists = Object.values(batch).filter(Array.isArray);
+    expect(lists).toEqual([batch.messages]);
   });
 });
