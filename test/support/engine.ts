@@ -128,14 +128,21 @@ export async function runEngine(
         cursors[p] === orders.length,
       );
     });
-    let shipped = published.length + churn.length;
+    // Retried while failing drains still get something done: outputs shipped,
+    // days ticked or orders taken off the queues (a tick may publish nothing).
+    const done = () => {
+      let n = published.length + churn.length;
+      for (const [p, today] of coordinator.clocks()) n += (today ?? 0) - coordinator.queuedCount(p);
+      return n;
+    };
+    let most = done();
     for (let failures = 0; ; failures++) {
       try {
         await coordinator.drain();
         break;
       } catch (error) {
-        if (published.length + churn.length > shipped) {
-          shipped = published.length + churn.length;
+        if (done() > most) {
+          most = done();
           failures = 0;
         }
         if (failures >= (options.retryFailedDrains ?? 0)) throw error;
