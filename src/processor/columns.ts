@@ -1,9 +1,10 @@
-// Columns of numbers by slot, in fixed-size typed-array chunks: growing never
-// copies what is there (so the peak memory is the memory). A column of amounts
+// Columns of numbers by slot, in fixed-size typed-array chunks of 4,096 slots:
+// growing never copies what is there (so the peak memory is the memory), and a
+// column holds at most one chunk more than its slots need. A column of amounts
 // stays 32-bit until a value needs more, then moves to 64-bit floats; a column of
 // days stays 16-bit until a value needs more, then moves to 32-bit integers.
 
-const CHUNK_BITS = 15;
+const CHUNK_BITS = 12;
 const CHUNK = 1 << CHUNK_BITS;
 const MASK = CHUNK - 1;
 
