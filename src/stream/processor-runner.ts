@@ -21,7 +21,7 @@ import { type CustomerView, customerView } from '../state/views.js';
 import { AvroCodec } from './codec.js';
 import { consumerLag } from './consumer-lag.js';
 import { deadLetterMessage, type InputRecord, isTooLarge, oversizedDeadLetterMessage } from './dlq.js';
-import { KeptRecord } from './kept-record.js';
+import { KeptBatch, type KeptRecord } from './kept-record.js';
 import { OutputPublisher } from './publisher.js';
 import { createSchemaRegistry, lookupSchemaIds } from './schemas.js';
 
@@ -256,7 +256,7 @@ export async function startProcessor(
     return reached;
   }
 
-  async function toRecord(partition: number, message: KafkaMessage): Promise<QueuedRecord> {
+  async function toRecord(partition: number, message: KafkaMessage, kept: KeptBatch): Promise<QueuedRecord> {
     const offset = Number(message.offset);
     try {
       const event = await codec.decodeOrder(message.value);
@@ -268,7 +268,7 @@ export async function startProcessor(
         minEventTime: 0,
         now: Date.now(),
       });
-      if (admission.ok) return { offset, order: admission.order, source: KeptRecord.of(message) };
+      if (admission.ok) return { offset, order: admission.order, source: kept.keep(message) };
       await deadLetter(partition, message, admission.reason, admission.message);
     } catch (error) {
       if (isRetriable(error)) throw error;
@@ -310,9 +310,10 @@ export async function startProcessor(
       await unlessGivenUp(assignment);
       const { partition } = batch;
       const records: QueuedRecord[] = [];
+      const kept = new KeptBatch(batch.messages);
       for (const message of batch.messages) {
         if (Number(message.offset) <= (queuedUpTo.get(partition) ?? -1)) continue;
-        records.push(await toRecord(partition, message));
+        records.push(await toRecord(partition, message, kept));
       }
       // The records hold copies of what they need. Emptied, the batch lets its
       // messages, and the fetch response their buffers are slices of, go while

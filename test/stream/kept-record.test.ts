@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { deadLetterMessage } from '../../src/stream/dlq.js';
-import { KeptRecord } from '../../src/stream/kept-record.js';
+import { KeptBatch, KeptRecord } from '../../src/stream/kept-record.js';
 
 /** A message as kafkajs gives it: key and value are views of the fetch response. */
 function fetched(key: Uint8Array | null, value: Uint8Array | null, headers: KafkaMessage['headers'] = {}) {
@@ -70,5 +70,30 @@ describe('a record kept for its dead letter', () => {
     expect(deadLetterMessage({ ...dead, message: KeptRecord.of(message).record(17) })).toEqual(
       deadLetterMessage({ ...dead, message }),
     );
+  });
+
+  it("shares one buffer among a batch's records, each giving back its own bytes", () => {
+    const bytes = fc.option(fc.uint8Array({ maxLength: 300 }), { nil: null });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(bytes, bytes), { maxLength: 20 }), (pairs) => {
+        const fetches = pairs.map(([key, value]) => fetched(key, value));
+        const batch = new KeptBatch(fetches.map((f) => f.message));
+        const kept = fetches.map((f) => batch.keep(f.message));
+        for (const f of fetches) f.fetch.fill(0);
+        kept.forEach((record, i) => {
+          const [key, value] = pairs[i] as [Uint8Array | null, Uint8Array | null];
+          const back = record.record(i);
+          expect(back.key).toEqual(key && Buffer.from(key));
+          expect(back.value).toEqual(value && Buffer.from(value));
+          expect(back.timestamp).toBe('1700000000000');
+        });
+      }),
+    );
+  });
+
+  it('refuses a message beyond the batch it was made for', () => {
+    const batch = new KeptBatch([fetched(Buffer.from('k'), Buffer.from('v')).message]);
+    batch.keep(fetched(Buffer.from('k'), Buffer.from('v')).message);
+    expect(() => batch.keep(fetched(Buffer.from('k'), Buffer.from('v')).message)).toThrow(RangeError);
   });
 });
