@@ -22,6 +22,7 @@ import {
   type MeasuredRun,
   measureProcess,
   metricSum,
+  PROCESSOR_ENV,
   PROCESSOR_NODE_OPTIONS,
 } from './measure.js';
 import { produceAll } from './produce.js';
@@ -206,7 +207,10 @@ async function main(): Promise<void> {
     RFM_TOPIC_DLQ: config.topics.dlq,
     RFM_LOG_LEVEL: 'info',
     ...(options.processorNodeOptions !== ''
-      ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${options.processorNodeOptions}`.trim() }
+      ? {
+          ...PROCESSOR_ENV,
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${options.processorNodeOptions}`.trim(),
+        }
       : {}),
     ...extra,
   });

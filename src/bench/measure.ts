@@ -9,11 +9,18 @@ import type { Admin } from 'kafkajs';
 
 /**
  * V8's memory limits of the processes measured, as deploy/docker/Dockerfile sets
- * NODE_OPTIONS for `rfm run` (a test keeps the two the same): a 192 MB old space
- * and 8 MB semi-spaces (Node's defaults let the heap grow to about twice the
+ * NODE_OPTIONS for `rfm run` (a test keeps the two the same): a 112 MB old space
+ * and 4 MB semi-spaces (Node's defaults let the heap grow to about twice the
  * live data and keep 32 MB of young generation).
  */
-export const PROCESSOR_NODE_OPTIONS = '--max-old-space-size=192 --max-semi-space-size=8';
+export const PROCESSOR_NODE_OPTIONS = '--max-old-space-size=112 --max-semi-space-size=4';
+
+/**
+ * The rest of the image's environment that bears on memory, as the Dockerfile
+ * sets it: glibc's malloc keeps two arenas, not eight per core, for the threads
+ * of Node's pool and V8's platform (about 10 MB less RSS here).
+ */
+export const PROCESSOR_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
 export interface MeasuredRun {
   /** When the process joined its consumer group (epoch ms). */

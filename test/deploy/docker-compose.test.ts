@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { PROCESSOR_NODE_OPTIONS } from '../../src/bench/measure.js';
+import { PROCESSOR_ENV, PROCESSOR_NODE_OPTIONS } from '../../src/bench/measure.js';
 
 interface Service {
   image?: string;
@@ -84,10 +84,12 @@ describe('docker-compose.yml', () => {
     expect(service('processor').healthcheck?.test.join(' ')).toContain('/readyz');
   });
 
-  it("gives the image's processes the V8 memory limits the benchmark measures them with", () => {
+  it("gives the image's processes the memory settings the benchmark measures them with", () => {
     const dockerfile = readFileSync(new URL('../../deploy/docker/Dockerfile', import.meta.url), 'utf8');
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
     expect(/^ENV NODE_OPTIONS="([^"]*)"$/m.exec(runtime)?.[1]).toBe(PROCESSOR_NODE_OPTIONS);
+    for (const [name, value] of Object.entries(PROCESSOR_ENV))
+      expect(new RegExp(`^ENV ${name}=(\\S+)$`, 'm').exec(runtime)?.[1], name).toBe(value);
   });
 
   it('provisions Prometheus with the scrape configuration and rules, Grafana with the dashboard', () => {
