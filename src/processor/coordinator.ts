@@ -86,10 +86,10 @@ export interface CoordinatorOptions {
   /**
    * Full customer states kept in memory between parts, most recently used first,
    * by their weight (src/processor/customer-cache.ts, `stateWeight`: one and
-   * their day buckets). @default 30000
+   * their day buckets). @default 60000
    */
   cacheSize?: number;
-  /** The weight of the states one read loads at most; a drain needing more reads again. @default 20000 */
+  /** The weight of the states one read loads at most; a drain needing more reads again. @default 60000 */
   readAhead?: number;
 }
 
@@ -154,7 +154,7 @@ export class Coordinator {
     this.timed = options.observer?.timeRedis ?? ((_operation, run) => run());
     this.writer = new StepWriter(options.redis);
     this.shipper = new Shipper(this.writer, options.publish, options.onProcessed, this.timed);
-    this.cache = new CustomerCache(options.customers, options.cacheSize ?? 30_000, (run) =>
+    this.cache = new CustomerCache(options.customers, options.cacheSize ?? 60_000, (run) =>
       this.timed('read_customers', run),
     );
   }
@@ -504,7 +504,7 @@ export class Coordinator {
       }
       slot.processor.neededWithin(hi, note);
     }
-    const limit = this.options.readAhead ?? 20_000;
+    const limit = this.options.readAhead ?? 60_000;
     let total = 0;
     for (const weight of weights.values()) total += weight;
     let upTo = hi;
