@@ -1,8 +1,8 @@
 // An input record kept for its dead letter while it waits in a queue, in case it
 // turns out late: its key and value copied out of the fetch. The records of one
 // batch share one buffer (KeptBatch), which goes when the last of them does, and
-// keep their timestamp as a number: a queued record holds about 50 bytes for
-// it, where kafkajs's message takes about 400 (the message, a buffer each for
+// keep their timestamp as a number: a queued record holds about 40 bytes for
+// it besides its key and value, where kafkajs's message takes about 400 (the message, a buffer each for
 // key and value, its offset and timestamp strings and headers) and, through
 // those buffers, the whole fetch response it came in.
 import type { IHeaders, KafkaMessage } from 'kafkajs';
