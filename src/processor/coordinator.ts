@@ -89,8 +89,17 @@ export interface CoordinatorOptions {
    * their day buckets). @default 60000
    */
   cacheSize?: number;
-  /** The weight of the states one read loads at most; a drain needing more reads again. @default 60000 */
+  /**
+   * The weight of the states one read loads at most; a drain needing more reads
+   * again, and a day whose orders need more is applied a read at a time. @default 60000
+   */
   readAhead?: number;
+  /**
+   * The weight of the states a part holds before it ends. A part's states stay in
+   * memory until it is stored, whatever `cacheSize`; with this bound a day whose
+   * customers weigh more is done in several parts. @default 120000
+   */
+  partWeight?: number;
 }
 
 export interface CoordinatorObserver {
@@ -432,7 +441,11 @@ export class Coordinator {
       // A long backlog is done in parts (a tick, or about a second), every part
       // published, stored and committed: outputs do not wait for the whole backlog,
       // the commits keep the consumer in its group, and a crash loses one part at most.
-      if (performance.now() - since > PART_MS || this.shipper.pending > PART_CHANGES) {
+      if (
+        performance.now() - since > PART_MS ||
+        this.shipper.pending > PART_CHANGES ||
+        this.cache.heldWeight > (this.options.partWeight ?? 120_000)
+      ) {
         await this.endPart();
         // Every part before is stored: the customers they wrote may leave the cache.
         this.cache.release();
@@ -454,8 +467,11 @@ export class Coordinator {
         ...slots.map(([, s]) => lastDayBefore(s, nextTick)),
         Number.NEGATIVE_INFINITY,
       );
-      if (Number.isFinite(lastBefore)) await this.load(lastBefore);
-      for (const [partition, slot] of slots) await this.applyBefore(partition, slot, nextTick);
+      const firstOnly = Number.isFinite(lastBefore) ? await this.load(lastBefore, 'orders') : null;
+      for (const [partition, slot] of slots)
+        await this.applyBefore(partition, slot, nextTick, firstOnly?.get(partition));
+      // A day read in parts: its next orders, in this part or the next.
+      if (firstOnly) continue;
       const blocked = slots.every(
         ([, s]) => (s.queue.length > 0 && headDay(s) >= nextTick) || (s.queue.length === 0 && s.caughtUp),
       );
@@ -468,7 +484,7 @@ export class Coordinator {
         (this.ownsAll || !(await this.barrier.awaited(nextTick)))
       )
         return;
-      await this.load(nextTick);
+      await this.load(nextTick, 'tick');
       if (!(await this.tick(nextTick))) return;
       await this.endPart();
       await this.options.betweenSteps?.();
@@ -479,9 +495,14 @@ export class Coordinator {
    * Reads every full state the steps up to `day` need (and, while the bound
    * allows, those of the days after it that are queued): customers with queued
    * orders, due, or looked at for the churn rate. One round trip for many steps.
+   * For the `orders` of `day` and before: when their states alone weigh more
+   * than the bound, reads only those of the first orders (`loadFirst`) and
+   * returns how many records of each partition they cover; null when all were
+   * read. For the `tick` of `day`: the orders of `day` are read while the bound
+   * allows, those of the clock's move to it whatever it.
    */
-  private async load(day: number): Promise<void> {
-    if (this.loadedThrough !== null && day <= this.loadedThrough) return;
+  private async load(day: number, use: 'orders' | 'tick'): Promise<Map<number, number> | null> {
+    if (this.loadedThrough !== null && day <= this.loadedThrough) return null;
     const slots = [...this.slots.values()];
     const hi = Math.max(day, ...slots.map((s) => lastDay(s)));
     // Every customer the steps up to `hi` need, with the first day that needs it
@@ -489,6 +510,8 @@ export class Coordinator {
     // weight of its state as its member record tells it.
     const firstDay = new Map<string, number>();
     const weights = new Map<string, number>();
+    // Those of them the clock's moves need (due, or looked at for the churn rate).
+    const due = new Map<string, number>();
     const note = (needs: number, id: string, weight: number) => {
       const known = firstDay.get(id);
       if (known === undefined || needs < known) firstDay.set(id, needs);
@@ -502,31 +525,88 @@ export class Coordinator {
         const id = record.order.customerId;
         if (needs <= hi) note(needs, id, members.stateWeightOf(members.slotOf(id)));
       }
-      slot.processor.neededWithin(hi, note);
+      slot.processor.neededWithin(hi, (needs, id, weight) => {
+        note(needs, id, weight);
+        const known = due.get(id);
+        if (known === undefined || needs < known) due.set(id, needs);
+      });
     }
     const limit = this.options.readAhead ?? 60_000;
+    if (use === 'orders') {
+      let fresh = 0;
+      for (const [id, needs] of firstDay)
+        if (needs <= day && !this.cache.holds(id)) fresh += weights.get(id) as number;
+      if (fresh > limit) return this.loadFirst(day, limit, due);
+    }
     let total = 0;
     for (const weight of weights.values()) total += weight;
+    // Read whatever the bound: the needs of the days before `day`, and of `day` for its orders.
+    const must = use === 'orders' ? day : day - 1;
     let upTo = hi;
     if (total > limit) {
-      // The furthest day whose needs stay within the bound (at least `day`'s).
+      // The furthest day whose needs stay within the bound (at least those that must be read).
       const perDay = new Map<number, number>();
       for (const [id, needs] of firstDay)
         perDay.set(needs, (perDay.get(needs) ?? 0) + (weights.get(id) as number));
       let count = 0;
-      upTo = day;
+      upTo = must;
       for (const needs of [...perDay.keys()].sort((a, b) => a - b)) {
         count += perDay.get(needs) as number;
         if (count > limit) {
-          upTo = Math.max(day, needs - 1);
+          upTo = Math.max(must, needs - 1);
           break;
         }
       }
     }
     const ids: string[] = [];
-    for (const [id, needs] of firstDay) if (needs <= upTo) ids.push(id);
+    for (const [id, needs] of firstDay)
+      if (needs <= upTo || (due.get(id) ?? Number.POSITIVE_INFINITY) <= day) ids.push(id);
     await this.cache.load(ids);
     this.loadedThrough = upTo;
+    return null;
+  }
+
+  /**
+   * Reads the states of the first queued orders of `day` and before, a record of
+   * each partition in turn, while the weight of those not held yet stays within
+   * `limit` (one customer's at least), and of the customers the clock's moves up
+   * to the last of their days need (`due`: the first day that needs each).
+   * Returns how many records of each partition that covers.
+   */
+  private async loadFirst(
+    day: number,
+    limit: number,
+    due: Map<string, number>,
+  ): Promise<Map<number, number>> {
+    const slots = [...this.slots.entries()];
+    const covered = new Map<number, number>(slots.map(([partition]) => [partition, 0]));
+    const ids = new Set<string>();
+    let weight = 0;
+    let last = Number.NEGATIVE_INFINITY;
+    walk: for (let moved = true; moved; ) {
+      moved = false;
+      for (const [partition, slot] of slots) {
+        const n = covered.get(partition) as number;
+        const record = slot.queue[n];
+        if (!record || recordDay(record) > day) continue;
+        if (record.order) {
+          const id = record.order.customerId;
+          if (!ids.has(id) && !this.cache.holds(id)) {
+            const { members } = slot.processor;
+            const more = members.stateWeightOf(members.slotOf(id));
+            if (weight > 0 && weight + more > limit) break walk;
+            ids.add(id);
+            weight += more;
+          }
+          last = Math.max(last, recordDay(record));
+        }
+        covered.set(partition, n + 1);
+        moved = true;
+      }
+    }
+    for (const [id, needs] of due) if (needs <= last) ids.add(id);
+    await this.cache.load(ids);
+    return covered;
   }
 
   /** Whether the wall clock lets idle partitions tick at `day`: they have read everything, and `day` has begun. */
@@ -561,9 +641,15 @@ export class Coordinator {
     return after(Math.min(...heads));
   }
 
-  private async applyBefore(partition: number, slot: PartitionSlot, tickDay: number): Promise<void> {
+  /** Applies the queued records of days before `tickDay`, the first `most` of them at most. */
+  private async applyBefore(
+    partition: number,
+    slot: PartitionSlot,
+    tickDay: number,
+    most = Number.POSITIVE_INFINITY,
+  ): Promise<void> {
     let n = 0;
-    while (n < slot.queue.length && recordDay(slot.queue[n] as QueuedRecord) < tickDay) n++;
+    while (n < most && n < slot.queue.length && recordDay(slot.queue[n] as QueuedRecord) < tickDay) n++;
     if (n === 0) return;
     // Records applied after the first half of a tick: it is done again, as of the tick.
     this.preparedFor = null;

@@ -32,6 +32,8 @@ export class CustomerCache {
   private readonly recent = new Map<string, LoadedCustomer>();
   /** Those held for the drain in progress, whatever the bound: at the end of `recent`, in the order taken. */
   private readonly held = new Set<string>();
+  /** The weight of those held, as it was when each was taken. */
+  private weightHeld = 0;
   /** Round trips to Redis for reads, for the metrics. */
   reads = 0;
 
@@ -54,9 +56,24 @@ export class CustomerCache {
     if (customer) {
       this.recent.delete(customerId);
       this.recent.set(customerId, customer);
-      this.held.add(customerId);
+      this.hold(customer);
     }
     return customer;
+  }
+
+  private hold(customer: LoadedCustomer): void {
+    this.held.add(customer.customerId);
+    this.weightHeld += stateWeight(customer.state.buckets.length);
+  }
+
+  /** Whether the part in progress holds the customer: `get` needs no `load` for it. */
+  holds(customerId: string): boolean {
+    return this.held.has(customerId);
+  }
+
+  /** The weight of the states the part in progress holds, which no bound drops before `release`. */
+  get heldWeight(): number {
+    return this.weightHeld;
   }
 
   /** Makes the customers available to `get` until `release`, reading those not in memory in one round trip. */
@@ -74,14 +91,15 @@ export class CustomerCache {
       const record = records[i];
       // Read meanwhile by a load before this one finished: that one is as new.
       if (this.held.has(id)) return;
-      this.recent.delete(id);
-      this.recent.set(id, {
+      const customer: LoadedCustomer = {
         customerId: id,
         version: record?.version ?? '',
         lastOffset: record?.lastOffset ?? -1,
         state: record?.state ?? emptyCustomer(),
-      });
-      this.held.add(id);
+      };
+      this.recent.delete(id);
+      this.recent.set(id, customer);
+      this.hold(customer);
     });
   }
 
@@ -102,11 +120,13 @@ export class CustomerCache {
       }
     }
     this.held.clear();
+    this.weightHeld = 0;
   }
 
   /** Forgets everything: after a failure, what is in memory may be ahead of Redis. */
   clear(): void {
     this.recent.clear();
     this.held.clear();
+    this.weightHeld = 0;
   }
 }

@@ -57,12 +57,17 @@ describe('CustomerCache', () => {
       expect(cache.reads).toBe(1);
       expect(cache.get('heavy').state.buckets).toHaveLength(20);
       for (const id of ['a', 'b', 'c', 'd', 'e']) expect(cache.get(id).state.buckets).toHaveLength(1);
+      expect(cache.heldWeight).toBe(31);
+      expect(cache.holds('heavy')).toBe(true);
       // What a part held stays whatever the bound: its writes may not be in Redis yet.
       cache.release();
+      expect(cache.heldWeight).toBe(0);
+      expect(cache.holds('heavy')).toBe(false);
 
       // The next part takes a; at its end the least recently used, heavy, goes, and alone makes room.
       await cache.load(['a']);
       expect(cache.reads).toBe(1);
+      expect(cache.heldWeight).toBe(2);
       cache.release();
       await cache.load(['b', 'c', 'd', 'e']);
       expect(cache.reads).toBe(1);

@@ -1,8 +1,8 @@
 // Replaying the same input gives the same state and the same output event ids,
 // however the records are batched, however far one partition is read ahead of
-// the others, and after a crash in the middle of a thresholds tick: the
-// processor core over the real Redis, fed as consumers with different fetch
-// patterns would feed it.
+// the others, however little the memory bounds let a part hold, and after a
+// crash in the middle of a thresholds tick: the processor core over the real
+// Redis, fed as consumers with different fetch patterns would feed it.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../src/domain/order.js';
@@ -99,9 +99,19 @@ describe('replaying the same input', () => {
             feed: (p, round) => (p === 0 ? skew * 5 : p === 1 ? 1 : round % 4 === 3 ? skew : 0),
           }),
         );
+        // Memory bounds so small that every read takes a customer or two, a day's
+        // orders take several reads and parts, and the cache keeps almost nothing.
+        const squeezed = await outcome(
+          await runEngine(redis, partitions, {
+            ...engineOptions,
+            batchSize: 10_000,
+            bounds: { readAhead: 1, partWeight: 2, cacheSize: 1 },
+          }),
+        );
         expect(whole.eventIds.length).toBeGreaterThan(0);
         expectSame(oneByOne, whole, 'one record per batch');
         expectSame(uneven, whole, 'partitions at different paces');
+        expectSame(squeezed, whole, 'small memory bounds');
       }),
       { numRuns: 20 },
     );

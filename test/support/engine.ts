@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { ChurnRiskChange, OutputChange, SegmentChange } from '../../src/domain/changes.js';
 import type { ValueModel } from '../../src/domain/clv/value-model.js';
 import type { Order } from '../../src/domain/order.js';
-import { Coordinator } from '../../src/processor/coordinator.js';
+import { Coordinator, type CoordinatorOptions } from '../../src/processor/coordinator.js';
 import { clearNamespace } from '../../src/state/clear-namespace.js';
 import { CustomerStore, type StoredCustomer } from '../../src/state/customer-store.js';
 import { Keys } from '../../src/state/keys.js';
@@ -72,6 +72,8 @@ export async function runEngine(
      * @default 0 (a failed drain fails the run)
      */
     retryFailedDrains?: number;
+    /** The coordinator's memory bounds (src/processor/coordinator.ts); its defaults when absent. */
+    bounds?: Pick<CoordinatorOptions, 'readAhead' | 'cacheSize' | 'partWeight'>;
   } = {},
 ): Promise<EngineRun> {
   defineScripts(redis);
@@ -101,6 +103,7 @@ export async function runEngine(
     allowedLatenessDays: options.allowedLatenessDays ?? 30,
     churnAfterDays: options.churnAfterDays ?? null,
     ...(options.wallClock ? { wallClock: options.wallClock } : {}),
+    ...options.bounds,
     onLate: async (_partition, record) => {
       if (record.order) late.push(record.order);
     },
