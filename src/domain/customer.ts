@@ -12,8 +12,12 @@ export interface DayBucket {
   refunds: number;
   /** Whether the day has a purchase: one transaction for F. */
   purchased: boolean;
-  /** Short hashes of the events applied to this day: the deduplication set, kept as long as the day. */
-  eventKeys: string[];
+  /**
+   * Short hashes (`eventKey`) of the events applied to this day, one after the
+   * other in one string: the deduplication set, kept as long as the day. One
+   * string, not an array of them, for memory: a state may keep hundreds of days.
+   */
+  eventKeys: string;
 }
 
 export interface CustomerState {
@@ -49,13 +53,22 @@ export function emptyCustomer(): CustomerState {
   };
 }
 
+/** The length of an event key: 8 one-byte characters. */
+export const EVENT_KEY_LENGTH = 8;
+
 /**
  * A 64-bit digest of an event id, as 8 one-byte characters: what the state keeps
  * for deduplication. Storing digests instead of ids bounds memory; a collision
  * needs ~4 * 10^9 events of one customer on one day.
  */
 export function eventKey(eventId: string): string {
-  return hash('sha1', eventId, 'buffer').toString('latin1', 0, 8);
+  return hash('sha1', eventId, 'buffer').toString('latin1', 0, EVENT_KEY_LENGTH);
+}
+
+/** Whether `key` is one of the event keys of `keys` (a bucket's `eventKeys`). */
+function holdsKey(keys: string, key: string): boolean {
+  for (let at = 0; at < keys.length; at += EVENT_KEY_LENGTH) if (keys.startsWith(key, at)) return true;
+  return false;
 }
 
 export type ApplyOutcome = 'APPLIED' | 'DUPLICATE';
@@ -72,8 +85,8 @@ export function applyOrder(state: CustomerState, order: Order, day: number): App
   }
   const key = eventKey(order.eventId);
   const bucket = bucketFor(state, day);
-  if (bucket.eventKeys.includes(key)) return 'DUPLICATE';
-  bucket.eventKeys.push(key);
+  if (holdsKey(bucket.eventKeys, key)) return 'DUPLICATE';
+  bucket.eventKeys += key;
   const repeatBefore = repeatSpendOf(state, bucket);
   if (order.kind === 'REFUND') {
     bucket.refunds += order.amountMinor;
@@ -122,7 +135,7 @@ function bucketFor(state: CustomerState, day: number): DayBucket {
   while (i > 0 && (buckets[i - 1] as DayBucket).day > day) i--;
   const before = buckets[i - 1];
   if (before && before.day === day) return before;
-  const bucket: DayBucket = { day, purchases: 0, refunds: 0, purchased: false, eventKeys: [] };
+  const bucket: DayBucket = { day, purchases: 0, refunds: 0, purchased: false, eventKeys: '' };
   buckets.splice(i, 0, bucket);
   return bucket;
 }
@@ -148,7 +161,7 @@ export function dropExpiredBuckets(state: CustomerState, today: number, windowDa
 export function forgetEventKeys(state: CustomerState, before: number): void {
   for (const bucket of state.buckets) {
     if (bucket.day >= before) return;
-    if (bucket.eventKeys.length > 0) bucket.eventKeys = [];
+    if (bucket.eventKeys.length > 0) bucket.eventKeys = '';
   }
 }
 

@@ -3,7 +3,7 @@
 // partition and the last offset applied in it, in text, `<partition>:<offset>|`:
 // the write script compares that prefix to fence off a writer that read an older
 // state, and readers find the partition's member record from it.
-import type { CustomerState, DayBucket } from '../domain/customer.js';
+import { type CustomerState, type DayBucket, EVENT_KEY_LENGTH } from '../domain/customer.js';
 import { BinaryReader, BinaryWriter } from './binary.js';
 
 const FORMAT = 1;
@@ -20,20 +20,19 @@ export function encodeState(state: CustomerState, w: BinaryWriter = new BinaryWr
     .uint(state.lifetimeRefunds)
     .uint(state.repeatSpend)
     .uint(state.buckets.length);
-  // Every event key has the same length (eventKey's digest): written once.
-  const keyLength = state.buckets.find((b) => b.eventKeys.length > 0)?.eventKeys[0]?.length ?? 0;
+  // Every event key has the same length (eventKey's digest): written once, 0 for none.
+  const keyLength = state.buckets.some((b) => b.eventKeys.length > 0) ? EVENT_KEY_LENGTH : 0;
   w.uint(keyLength);
   let previous = 0;
   for (const b of state.buckets) {
+    if (b.eventKeys.length % EVENT_KEY_LENGTH !== 0)
+      throw new Error(`event keys of ${b.eventKeys.length} characters are not keys of ${EVENT_KEY_LENGTH}`);
     w.int(b.day - previous)
       .uint(b.purchases)
       .uint(b.refunds)
-      .uint(b.eventKeys.length * 2 + (b.purchased ? 1 : 0));
+      .uint((b.eventKeys.length / EVENT_KEY_LENGTH) * 2 + (b.purchased ? 1 : 0))
+      .ascii(b.eventKeys);
     previous = b.day;
-    for (const key of b.eventKeys) {
-      if (key.length !== keyLength) throw new Error('event keys of one customer differ in length');
-      w.ascii(key);
-    }
   }
   return w.toBuffer();
 }
@@ -55,21 +54,22 @@ export function decodeState(buffer: Buffer, offset = 0): CustomerState {
   };
   const count = r.uint();
   const keyLength = r.uint();
+  if (keyLength !== 0 && keyLength !== EVENT_KEY_LENGTH)
+    throw new Error(`customer state with event keys of ${keyLength} bytes, not ${EVENT_KEY_LENGTH}`);
   let day = 0;
   for (let i = 0; i < count; i++) {
     day += r.int();
     const purchases = r.uint();
     const refunds = r.uint();
     const keysAndPurchased = r.uint();
+    const keys = Math.floor(keysAndPurchased / 2);
     const bucket: DayBucket = {
       day,
       purchases,
       refunds,
       purchased: keysAndPurchased % 2 === 1,
-      eventKeys: [],
+      eventKeys: keys === 0 ? '' : r.ascii(keys * keyLength),
     };
-    const keys = Math.floor(keysAndPurchased / 2);
-    for (let k = 0; k < keys; k++) bucket.eventKeys.push(r.ascii(keyLength));
     state.buckets.push(bucket);
   }
   return state;

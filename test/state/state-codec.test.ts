@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CustomerState } from '../../src/domain/customer.js';
+import { type CustomerState, emptyCustomer } from '../../src/domain/customer.js';
 import {
   decodeCustomerRecord,
   decodeState,
@@ -13,15 +13,17 @@ const bucket = fc.record({
   purchases: fc.maxSafeNat(),
   refunds: fc.maxSafeNat(),
   purchased: fc.boolean(),
-  // eventKey's digests: 8 characters of 0..255.
-  eventKeys: fc.array(
-    fc.string({
-      unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)),
-      minLength: 8,
-      maxLength: 8,
-    }),
-    { maxLength: 4 },
-  ),
+  // eventKey's digests, 8 characters of 0..255 each, one after the other.
+  eventKeys: fc
+    .array(
+      fc.string({
+        unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)),
+        minLength: 8,
+        maxLength: 8,
+      }),
+      { maxLength: 4 },
+    )
+    .map((keys) => keys.join('')),
 });
 const state: fc.Arbitrary<CustomerState> = fc.record({
   signedUp: fc.boolean(),
@@ -58,6 +60,44 @@ describe('state codec', () => {
     );
   });
 
+  it('reads the bytes written when event keys were kept as a list of strings', () => {
+    // encodeState's output for this state at d636eee, each key a string of its own then.
+    const written = Buffer.from(
+      '010102a19c01a49c01a49c018827bc05fc110208c0b802d00f000106b817bc05056162636465666768ff0078797a313233',
+      'hex',
+    );
+    const state: CustomerState = {
+      signedUp: true,
+      lifetimeTransactions: 2,
+      firstPurchaseDay: 20_000,
+      secondPurchaseDay: 20_003,
+      lastPurchaseDay: 20_003,
+      lifetimePurchases: 5000,
+      lifetimeRefunds: 700,
+      repeatSpend: 2300,
+      buckets: [
+        { day: 20_000, purchases: 2000, refunds: 0, purchased: true, eventKeys: '' },
+        {
+          day: 20_003,
+          purchases: 3000,
+          refunds: 700,
+          purchased: true,
+          eventKeys: 'abcdefgh\u00ff\u0000xyz123',
+        },
+      ],
+    };
+    expect(decodeState(written)).toEqual(state);
+    expect(encodeState(state)).toEqual(written);
+  });
+
+  it('refuses event keys of another length rather than misread them', () => {
+    const state = {
+      ...emptyCustomer(),
+      buckets: [{ day: 1, purchases: 1, refunds: 0, purchased: true, eventKeys: 'abcdefghi' }],
+    };
+    expect(() => encodeState(state)).toThrow(/not keys of 8/);
+  });
+
   it('refuses a record of another format rather than misread it', () => {
     expect(() => decodeCustomerRecord(Buffer.from('3:12|{"u":0}'))).toThrow(/format/);
   });
@@ -77,7 +117,7 @@ describe('state codec', () => {
         purchases: 12_345,
         refunds: 0,
         purchased: true,
-        eventKeys: ['abcdefgh'],
+        eventKeys: 'abcdefgh',
       })),
     };
     expect(encodeCustomerRecord(5, 1_000_000, tenOrders).length).toBeLessThan(170);
