@@ -494,7 +494,7 @@ export class Coordinator {
   /**
    * Reads every full state the steps up to `day` need (and, while the bound
    * allows, those of the days after it that are queued): customers with queued
-   * orders, due, or looked at for the churn rate. One round trip for many steps.
+   * orders, or due. One round trip for many steps.
    * For the `orders` of `day` and before: when their states alone weigh more
    * than the bound, reads only those of the first orders (`loadFirst`) and
    * returns how many records of each partition they cover; null when all were
@@ -510,7 +510,7 @@ export class Coordinator {
     // weight of its state as its member record tells it.
     const firstDay = new Map<string, number>();
     const weights = new Map<string, number>();
-    // Those of them the clock's moves need (due, or looked at for the churn rate).
+    // Those of them the clock's moves need: the due.
     const due = new Map<string, number>();
     const note = (needs: number, id: string, weight: number) => {
       const known = firstDay.get(id);

@@ -104,6 +104,33 @@ export class CustomerCache {
   }
 
   /**
+   * Calls `each` with the state of every customer given, without keeping them:
+   * those in memory as they are there, the others read from Redis (where, not
+   * being in memory, they are as new), `chunk` in one round trip. For passes over
+   * many customers whose states are looked at once, not changed.
+   */
+  async readEach(
+    customerIds: readonly string[],
+    each: (customerId: string, state: CustomerState) => void,
+    chunk = 1_000,
+  ): Promise<void> {
+    const missing: string[] = [];
+    for (const id of customerIds) {
+      const customer = this.recent.get(id);
+      if (customer) each(id, customer.state);
+      else missing.push(id);
+    }
+    for (let from = 0; from < missing.length; from += chunk) {
+      const ids = missing.slice(from, from + chunk);
+      this.reads += 1;
+      const records = await this.timeRead(() => this.store.readRecords(ids));
+      ids.forEach((id, i) => {
+        each(id, records[i]?.state ?? emptyCustomer());
+      });
+    }
+  }
+
+  /**
    * Ends a part: what it held becomes the most recently used, and the oldest
    * beyond the bound are dropped, never one it held (its write may not be in
    * Redis yet, so reading it again there could find an older state).

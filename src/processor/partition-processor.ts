@@ -100,11 +100,11 @@ export class PartitionProcessor {
 
   /**
    * Customers the steps up to `day` may need in full, besides those with orders:
-   * those due by then, and those whose purchases say whether they were active at
-   * a month start the watermark passes. Each is told with the first day `d` whose
-   * steps need it (those needed up to any `d <= day` are those told with a day up
-   * to `d`), and the weight of its state (`MemberIndex.stateWeightOf`): one pass
-   * tells how far ahead a read may go.
+   * those due by then. Each is told with the first day `d` whose steps need it
+   * (those needed up to any `d <= day` are those told with a day up to `d`), and
+   * the weight of its state (`MemberIndex.stateWeightOf`): one pass tells how far
+   * ahead a read may go. (Those whose purchases say whether they were active at a
+   * month start are read apart, in `lapsesUntil`, and not kept.)
    */
   neededWithin(day: number, note: (firstDay: number, customerId: string, weight: number) => void): void {
     const today = this.today;
@@ -116,13 +116,6 @@ export class PartitionProcessor {
         members.idOf(slot),
         members.stateWeightOf(slot),
       );
-    }
-    const { allowedLatenessDays } = this.deps;
-    for (const start of this.monthStartsPassed(day)) {
-      // Passed once the clock reaches `start + allowedLatenessDays`, which is after today.
-      const from = start + allowedLatenessDays;
-      for (const slot of this.boughtBeforeAndSince(start))
-        note(from, members.idOf(slot), members.stateWeightOf(slot));
     }
   }
 
@@ -462,16 +455,13 @@ export class PartitionProcessor {
       const ranges = lapseRanges(start, previous, lapseDays);
       let active = members.byLastPurchaseDay.countBetween(...ranges.active);
       let churned = members.byLastPurchaseDay.countBetween(...ranges.churned);
-      // Customers who bought since `start`, and before: their buckets say what they were then.
+      // Customers who bought since `start`, and before: their buckets say what they were
+      // then. Read, not kept: they may be every customer of the partition.
       const since = this.boughtBeforeAndSince(start).map((slot) => members.idOf(slot));
-      if (since.length > 0) {
-        await cache.load(since);
-        for (const id of since) {
-          const { state } = cache.get(id);
-          if (activeOn(state, start, lapseDays)) active++;
-          else if (activeOn(state, previous, lapseDays)) churned++;
-        }
-      }
+      await cache.readEach(since, (_id, state) => {
+        if (activeOn(state, start, lapseDays)) active++;
+        else if (activeOn(state, previous, lapseDays)) churned++;
+      });
       snapshots.push({ active: [isoMonth(start), active], churned: [isoMonth(previous), churned] });
     }
     return snapshots;

@@ -85,4 +85,44 @@ describe('CustomerCache', () => {
       await dropNamespace(redis, namespace);
     }
   });
+
+  it('reads states for a look without keeping them: those in memory as they are there, the others from Redis', async () => {
+    const namespace = uniqueName('cache');
+    const store = new CustomerStore(redis, new Keys(namespace), 'orders');
+    const pipeline = redis.pipeline();
+    for (const [id, days] of Object.entries({ a: 1, b: 2, c: 3, d: 4 }))
+      store.queueWrite(pipeline, id, '', encodeCustomerRecord(0, 1, stateWith(days)));
+    await execOrThrow(pipeline);
+    try {
+      const cache = new CustomerCache(store, 100);
+      await cache.load(['a']);
+      // Changed in memory, not written: the look sees the change.
+      applyOrder(
+        cache.get('a').state,
+        {
+          eventId: 'late',
+          customerId: 'a',
+          orderId: 'o',
+          kind: 'PURCHASE',
+          amountMinor: 5,
+          eventTime: (DAY + 9) * DAY_MS,
+        },
+        DAY + 9,
+      );
+      const seen = new Map<string, number>();
+      await cache.readEach(
+        ['a', 'b', 'c', 'd', 'never'],
+        (id, state) => seen.set(id, state.buckets.length),
+        2,
+      );
+      expect(Object.fromEntries(seen)).toEqual({ a: 2, b: 2, c: 3, d: 4, never: 0 });
+      // Four from Redis, two at a time; a once held, and none of the others kept.
+      expect(cache.reads).toBe(3);
+      expect(cache.heldWeight).toBe(stateWeight(1));
+      await cache.load(['b']);
+      expect(cache.reads).toBe(4);
+    } finally {
+      await dropNamespace(redis, namespace);
+    }
+  });
 });
