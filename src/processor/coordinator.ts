@@ -141,6 +141,8 @@ export class Coordinator {
   private readonly shipper: Shipper;
   /** The day up to which the drain in progress has loaded what its steps need. */
   private loadedThrough: number | null = null;
+  /** The day whose orders are being read in parts (`loadFirst`), if any. */
+  private splitDay: number | null = null;
   /** A step or a write failed (Redis or Kafka away): memory may be ahead of Redis. */
   private interrupted = false;
   /** Records of parts given up and not yet put back in the queues, per partition, oldest first. */
@@ -257,6 +259,7 @@ export class Coordinator {
       await processor.restore();
       await this.storeCounts(processor);
       this.loadedThrough = null;
+      this.splitDay = null;
       await this.finishInterruptedTick(processor);
       await processor.useValueModel(this.value, this.current);
       await this.finish();
@@ -503,6 +506,10 @@ export class Coordinator {
    */
   private async load(day: number, use: 'orders' | 'tick'): Promise<Map<number, number> | null> {
     if (this.loadedThrough !== null && day <= this.loadedThrough) return null;
+    const limit = this.options.readAhead ?? 60_000;
+    // The rest of a day read in parts: its next orders, without looking past it again.
+    if (use === 'orders' && this.splitDay === day) return this.loadFirst(day, limit, this.dueWithin(day));
+    this.splitDay = null;
     const slots = [...this.slots.values()];
     const hi = Math.max(day, ...slots.map((s) => lastDay(s)));
     // Every customer the steps up to `hi` need, with the first day that needs it
@@ -531,12 +538,14 @@ export class Coordinator {
         if (known === undefined || needs < known) due.set(id, needs);
       });
     }
-    const limit = this.options.readAhead ?? 60_000;
     if (use === 'orders') {
       let fresh = 0;
       for (const [id, needs] of firstDay)
         if (needs <= day && !this.cache.holds(id)) fresh += weights.get(id) as number;
-      if (fresh > limit) return this.loadFirst(day, limit, due);
+      if (fresh > limit) {
+        this.splitDay = day;
+        return this.loadFirst(day, limit, due);
+      }
     }
     let total = 0;
     for (const weight of weights.values()) total += weight;
@@ -564,6 +573,17 @@ export class Coordinator {
     await this.cache.load(ids);
     this.loadedThrough = upTo;
     return null;
+  }
+
+  /** The customers the clock's moves up to `day` need, with the first day that needs each. */
+  private dueWithin(day: number): Map<string, number> {
+    const due = new Map<string, number>();
+    for (const slot of this.slots.values())
+      slot.processor.neededWithin(day, (needs, id) => {
+        const known = due.get(id);
+        if (known === undefined || needs < known) due.set(id, needs);
+      });
+    return due;
   }
 
   /**
