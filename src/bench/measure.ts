@@ -9,11 +9,11 @@ import type { Admin } from 'kafkajs';
 
 /**
  * V8's memory limits of the processes measured, as deploy/docker/Dockerfile sets
- * NODE_OPTIONS for `rfm run` (a test keeps the two the same): a 192 MB old space
- * and 8 MB semi-spaces (Node's defaults let the heap grow to about twice the
+ * NODE_OPTIONS for `rfm run` (a test keeps the two the same): a 128 MB old space
+ * and 4 MB semi-spaces (Node's defaults let the heap grow to about twice the
  * live data and keep 32 MB of young generation).
  */
-export const PROCESSOR_NODE_OPTIONS = '--max-old-space-size=192 --max-semi-space-size=8';
+export const PROCESSOR_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=4';
 
 /**
  * The rest of the image's environment that bears on memory, as the Dockerfile

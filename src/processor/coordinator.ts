@@ -86,12 +86,12 @@ export interface CoordinatorOptions {
   /**
    * Full customer states kept in memory between parts, most recently used first,
    * by their weight (src/processor/customer-cache.ts, `stateWeight`: one and
-   * their day buckets). @default 60000
+   * their day buckets). @default 30000
    */
   cacheSize?: number;
   /**
    * The weight of the states one read loads at most; a drain needing more reads
-   * again, and a day whose orders need more is applied a read at a time. @default 60000
+   * again, and a day whose orders need more is applied a read at a time. @default 20000
    */
   readAhead?: number;
   /**
@@ -165,7 +165,7 @@ export class Coordinator {
     this.timed = options.observer?.timeRedis ?? ((_operation, run) => run());
     this.writer = new StepWriter(options.redis);
     this.shipper = new Shipper(this.writer, options.publish, options.onProcessed, this.timed);
-    this.cache = new CustomerCache(options.customers, options.cacheSize ?? 60_000, (run) =>
+    this.cache = new CustomerCache(options.customers, options.cacheSize ?? 30_000, (run) =>
       this.timed('read_customers', run),
     );
   }
@@ -506,7 +506,7 @@ export class Coordinator {
    */
   private async load(day: number, use: 'orders' | 'tick'): Promise<Map<number, number> | null> {
     if (this.loadedThrough !== null && day <= this.loadedThrough) return null;
-    const limit = this.options.readAhead ?? 60_000;
+    const limit = this.options.readAhead ?? 20_000;
     // The rest of a day read in parts: its next orders, without looking past it again.
     if (use === 'orders' && this.splitDay === day) return this.loadFirst(day, limit, this.dueWithin(day));
     this.splitDay = null;

@@ -98,8 +98,8 @@ export async function startProcessor(
     sessionTimeout: 45_000,
     rebalanceTimeout: 60_000,
     maxWaitTimeInMs: 200,
-    // About ten thousand orders: a fetch's records are queued until processed.
-    maxBytesPerPartition: 1024 * 1024,
+    // About five thousand orders: a fetch's records are queued until processed.
+    maxBytesPerPartition: 512 * 1024,
   });
 
   const stats = { records: 0, deadLetters: 0, changes: 0 };
