@@ -1,10 +1,11 @@
 // The full states of the customers the processor works on: read from Redis a
-// batch at a time (one pipeline for every customer a drain will need), kept for
-// the drain, and the most recently used kept after it up to a bound, so a
-// customer who orders often is decoded once, not at every order. The bound is in
-// weight, not customers: a state's memory grows with its day buckets, and a
-// customer with 200 purchase days in the window holds a hundred times the memory
-// of one with one.
+// batch at a time (one pipeline for the customers of many steps), held for the
+// part that uses them (until it is stored), and the most recently used kept
+// after it up to a bound, so a customer who orders often is decoded once, not at
+// every order. The bound is in weight, not customers: a state's memory grows with
+// its day buckets, and a customer with 200 purchase days in the window holds a
+// hundred times the memory of one with one. The coordinator ends a part when what
+// it holds passes its own bound (`heldWeight`).
 import { type CustomerState, emptyCustomer } from '../domain/customer.js';
 import type { CustomerStore } from '../state/customer-store.js';
 
@@ -30,7 +31,7 @@ export class CustomerCache {
    * order): taking one moves it to the end.
    */
   private readonly recent = new Map<string, LoadedCustomer>();
-  /** Those held for the drain in progress, whatever the bound: at the end of `recent`, in the order taken. */
+  /** Those held for the part in progress, whatever the bound: at the end of `recent`, in the order taken. */
   private readonly held = new Set<string>();
   /** The weight of those held, as it was when each was taken. */
   private weightHeld = 0;
